@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The `quire` command. Sources are TypeScript, run through tsx's loader so the CLI,
+// the daemon and the tests all execute the same files with no build step.
+import { register } from 'tsx/esm/api';
+
+register();
+const [command] = process.argv.slice(2);
+let code;
+if (command === 'daemon') {
+  const { main } = await import('../src-daemon/main.ts');
+  code = await main(process.argv.slice(3));
+} else {
+  const { main } = await import('../src-client/cli/main.ts');
+  code = await main(process.argv.slice(2));
+}
+process.exitCode = code;

@@ -1,0 +1,293 @@
+/**
+ * The daemon: accepts client connections on the unix socket, routes sync frames and
+ * requests to rooms, and owns the kernels through the rooms.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, realpathSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import {
+  RequestParams,
+  type Broadcast,
+  type ErrorCode,
+  type Method,
+  type RequestResult,
+} from '../src-shared/protocol/messages';
+import type { QuirePaths } from '../src-shared/runtime-paths';
+import { BlobStore } from './blobs/blob-store';
+import { loadNotebookFile, NotebookFileError, saveNotebookFile } from './ipynb/notebook-file';
+import type { KernelProvider } from './kernels/provider';
+import type { Logger } from './log';
+import { Room, RoomError } from './rooms/room';
+import { DocSnapshots } from './rooms/doc-snapshots';
+import { ClientConnection, type ConnectionHandler } from './transport/connection';
+import { fromBase64, toBase64 } from './rooms/widget-buffers';
+
+export const DAEMON_VERSION = '0.1.0';
+
+class RequestError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Handlers = {
+  [M in Method]: (conn: ClientConnection, params: any, requestId: number) => Promise<RequestResult[M]> | RequestResult[M];
+};
+
+export interface DaemonOptions {
+  paths: QuirePaths;
+  token: string;
+  provider: KernelProvider;
+  logger: Logger;
+  /** Called once the daemon has been asked to stop and has shut its kernels down. */
+  onStopped?: () => void;
+}
+
+export class Daemon implements ConnectionHandler {
+  private readonly rooms = new Map<string, Room>();
+  private readonly connections = new Set<ClientConnection>();
+  private readonly blobs: BlobStore;
+  private readonly snapshots: DocSnapshots;
+  private server: Server | null = null;
+  private readonly startedAt = Date.now();
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.blobs = new BlobStore(options.paths.blobs);
+    this.snapshots = new DocSnapshots(options.paths.docs, options.logger);
+  }
+
+  async listen(): Promise<void> {
+    const server = createServer((socket) => {
+      const conn = new ClientConnection(socket, this, {
+        token: this.options.token,
+        daemonVersion: DAEMON_VERSION,
+        logger: this.options.logger,
+      });
+      this.connections.add(conn);
+    });
+    this.server = server;
+    await new Promise<void>((resolvePromise, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.paths.socket, () => resolvePromise());
+    });
+    // The daemon runs with umask 077, so the socket is born 0600; chmod is belt and braces.
+    await chmod(this.options.paths.socket, 0o600);
+    this.options.logger.info(`listening on ${this.options.paths.socket} (pid ${process.pid})`);
+  }
+
+  // ---- ConnectionHandler ------------------------------------------------------------
+
+  onSync(conn: ClientConnection, roomId: string, message: Uint8Array): void {
+    const room = this.rooms.get(roomId);
+    if (!room || !room.hasPeer(conn)) {
+      conn.fail({ code: 'unknown-room', message: `sync for room ${roomId}, which this connection has not opened` });
+      return;
+    }
+    try {
+      room.receiveSync(conn, message);
+    } catch (err) {
+      conn.fail({ code: 'bad-sync', message: `room ${roomId}: sync message rejected: ${(err as Error).message}` });
+    }
+  }
+
+  onRequest(conn: ClientConnection, id: number, method: string, params: unknown): void {
+    void this.handleRequest(conn, id, method, params);
+  }
+
+  onClose(conn: ClientConnection): void {
+    this.connections.delete(conn);
+    for (const room of this.rooms.values()) {
+      if (room.removePeer(conn)) this.maybeDropRoom(room);
+    }
+  }
+
+  private async handleRequest(conn: ClientConnection, id: number, method: string, params: unknown): Promise<void> {
+    if (!Object.hasOwn(RequestParams, method)) {
+      conn.sendResponse({ id, ok: false, error: { code: 'unknown-method', message: `unknown request method "${method}"` } });
+      return;
+    }
+    const m = method as Method;
+    const parsed = RequestParams[m].safeParse(params ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      conn.sendResponse({
+        id,
+        ok: false,
+        error: { code: 'bad-request', message: `${method}: ${issue?.path.join('.') || 'params'}: ${issue?.message}` },
+      });
+      return;
+    }
+    try {
+      const result = await (this.handlers[m] as (c: ClientConnection, p: unknown, r: number) => unknown)(conn, parsed.data, id);
+      conn.sendResponse({ id, ok: true, result });
+    } catch (err) {
+      const code: ErrorCode =
+        err instanceof RequestError || err instanceof RoomError
+          ? (err.code as ErrorCode)
+          : err instanceof NotebookFileError
+            ? err.code
+            : 'internal';
+      if (code === 'internal') this.options.logger.error(`${method} failed: ${(err as Error).stack ?? String(err)}`);
+      conn.sendResponse({ id, ok: false, error: { code, message: (err as Error).message } });
+    }
+  }
+
+  private room(conn: ClientConnection, roomId: string): Room {
+    const room = this.rooms.get(roomId);
+    if (!room || !room.hasPeer(conn)) throw new RequestError('unknown-room', `room ${roomId} is not open on this connection; call open first`);
+    return room;
+  }
+
+  private readonly handlers: Handlers = {
+    open: async (conn, params: { path: string; create?: boolean }) => {
+      const path = canonicalPath(params.path);
+      const roomId = roomIdOf(path);
+      let room = this.rooms.get(roomId);
+      let exists = existsSync(path);
+      if (!room) {
+        if (!exists && params.create === false) throw new RequestError('not-found', `${path} does not exist`);
+        const loaded = await loadNotebookFile(path);
+        exists = loaded.exists;
+        // Another open may have raced us while the file loaded.
+        room = this.rooms.get(roomId);
+        if (!room) {
+          room = new Room(roomId, path, loaded.doc, {
+            provider: this.options.provider,
+            blobs: this.blobs,
+            logger: this.options.logger,
+            broadcast: (r, event) => this.broadcast(r, event),
+            onDocChanged: (r) => this.snapshots.schedule(r.id, () => r.doc),
+          });
+          this.rooms.set(roomId, room);
+          this.options.logger.info(`room ${roomId} opened for ${path}`);
+        }
+      }
+      room.addPeer(conn);
+      return { roomId, path, exists };
+    },
+    close: async (conn, params: { roomId: string; shutdownKernelIfUnused?: boolean }) => {
+      const room = this.room(conn, params.roomId);
+      room.removePeer(conn);
+      if (params.shutdownKernelIfUnused && room.clientCount === 0) await room.shutdownKernel();
+      this.maybeDropRoom(room);
+      return { closed: true };
+    },
+    heads: (conn, params: { roomId: string; contains?: string[] }) => {
+      const room = this.room(conn, params.roomId);
+      return { heads: room.heads(), contains: params.contains ? room.hasHeads(params.contains) : true };
+    },
+    execute: (conn, params: { roomId: string; code?: string; cellId?: string }, requestId) => {
+      const room = this.room(conn, params.roomId);
+      return room.execute(params.cellId !== undefined ? { cellId: params.cellId } : { code: params.code ?? '' }, {
+        conn,
+        requestId,
+      });
+    },
+    interrupt: async (conn, params: { roomId: string }) => ({ interrupted: await this.room(conn, params.roomId).interrupt() }),
+    restart: async (conn, params: { roomId: string }) => ({ restarted: await this.room(conn, params.roomId).restart() }),
+    shutdownKernel: async (conn, params: { roomId: string }) => ({
+      shutdown: await this.room(conn, params.roomId).shutdownKernel(),
+    }),
+    save: async (conn, params: { roomId: string; path?: string }) => {
+      const room = this.room(conn, params.roomId);
+      room.flush();
+      const target = params.path ? resolve(params.path) : room.path;
+      const bytes = await saveNotebookFile(room.doc, target, this.blobs);
+      return { path: target, bytes };
+    },
+    sendCustom: (conn, params: { roomId: string; commId: string; content: Record<string, unknown>; buffers?: string[] }) => {
+      const room = this.room(conn, params.roomId);
+      const sent = room.sendCustom(params.commId, params.content, (params.buffers ?? []).map(fromBase64));
+      if (!sent) throw new RequestError('not-found', `comm ${params.commId} is not a live comm of this notebook's kernel`);
+      return { sent };
+    },
+    getBlob: (_conn, params: { hash: string }) => {
+      const bytes = this.blobs.get(params.hash);
+      if (!bytes) throw new RequestError('not-found', `no blob ${params.hash}`);
+      return { base64: toBase64(bytes) };
+    },
+    kernelspecs: async () => ({
+      specs: (await this.options.provider.listSpecs()).map((s) => ({
+        name: s.name,
+        displayName: s.display_name,
+        language: s.language,
+        resourceDir: s.resourceDir,
+      })),
+    }),
+    status: () => ({
+      pid: process.pid,
+      socket: this.options.paths.socket,
+      home: this.options.paths.home,
+      version: DAEMON_VERSION,
+      uptimeMs: Date.now() - this.startedAt,
+      rooms: [...this.rooms.values()].map((r) => ({
+        roomId: r.id,
+        path: r.path,
+        clients: r.clientCount,
+        kernel: r.hasKernel ? r.kernelSummary() : null,
+      })),
+    }),
+    stop: () => {
+      setImmediate(() => void this.stop());
+      return { stopping: true };
+    },
+  };
+
+  private broadcast(room: Room, event: Broadcast): void {
+    for (const conn of this.connections) if (room.hasPeer(conn)) conn.sendBroadcast(event);
+  }
+
+  /** Rooms with no peers and no kernel hold nothing worth keeping in memory. */
+  private maybeDropRoom(room: Room): void {
+    if (room.clientCount > 0 || room.hasKernel) return;
+    room.flush();
+    this.snapshots.flush(room.id, room.doc);
+    this.rooms.delete(room.id);
+    this.options.logger.info(`room ${room.id} closed (${room.path})`);
+  }
+
+  /** Shuts kernels down, persists docs, closes connections. Idempotent. */
+  stop(): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = (async () => {
+        this.options.logger.info('stopping');
+        this.server?.close();
+        await Promise.allSettled(
+          [...this.rooms.values()].map(async (room) => {
+            room.flush();
+            this.snapshots.flush(room.id, room.doc);
+            await room.shutdownKernel();
+          }),
+        );
+        for (const conn of this.connections) conn.close();
+        this.options.logger.info('stopped');
+        this.options.onStopped?.();
+      })();
+    }
+    return this.stopping;
+  }
+}
+
+export function canonicalPath(p: string): string {
+  const abs = resolve(p);
+  try {
+    return realpathSync(abs);
+  } catch {
+    // A notebook that does not exist yet: canonicalise its folder instead.
+    try {
+      return resolve(realpathSync(dirname(abs)), abs.slice(dirname(abs).length + 1));
+    } catch {
+      return abs;
+    }
+  }
+}
+
+export function roomIdOf(path: string): string {
+  return createHash('sha256').update(path).digest('hex').slice(0, 24);
+}

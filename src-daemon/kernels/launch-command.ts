@@ -1,0 +1,40 @@
+/**
+ * Turns a kernelspec into the argv and environment of a kernel process, the way
+ * jupyter_client does, so kernelspecs written for Jupyter behave the same here.
+ */
+import type { KernelSpec } from './provider';
+
+export function kernelArgv(spec: KernelSpec, connectionFile: string): string[] {
+  return spec.argv.map((arg) =>
+    arg.replaceAll('{connection_file}', connectionFile).replaceAll('{resource_dir}', spec.resourceDir),
+  );
+}
+
+/**
+ * process.env + spec.env + extra. Spec values may reference the environment (`$PATH`,
+ * `${HOME}`), as Python's Template.safe_substitute allows: unknown names stay as written.
+ */
+export function kernelEnv(
+  spec: KernelSpec,
+  extra: Record<string, string> = {},
+  base: Record<string, string | undefined> = process.env,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base)) if (value !== undefined) env[name] = value;
+  for (const [name, value] of Object.entries(spec.env)) env[name] = substituteEnv(value, env);
+  // ipykernel watches this pid and exits when it goes away, so a crashed daemon leaves no orphans.
+  env.JPY_PARENT_PID = String(process.pid);
+  Object.assign(env, extra);
+  return env;
+}
+
+export function substituteEnv(template: string, env: Record<string, string>): string {
+  return template.replace(
+    /\$(?:(\$)|([_a-zA-Z][_a-zA-Z0-9]*)|\{([_a-zA-Z][_a-zA-Z0-9]*)\})/g,
+    (whole, dollar: string | undefined, bare: string | undefined, braced: string | undefined) => {
+      if (dollar) return '$';
+      const value = env[(bare ?? braced)!];
+      return value ?? whole;
+    },
+  );
+}

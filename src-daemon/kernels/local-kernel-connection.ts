@@ -1,0 +1,549 @@
+/**
+ * A kernel process on this machine, spoken to over ZeroMQ. The object outlives restarts:
+ * each start creates a fresh "instance" (process + sockets + heartbeat) behind it, so rooms
+ * keep one connection and one listener list for the notebook's whole life.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  PROTOCOL_VERSION,
+  type JupyterMessage,
+  type KernelInfo,
+  type KernelStatus,
+  type MessageHeader,
+  type OutgoingMessage,
+} from '../../src-shared/jupyter/messages';
+import {
+  ensurePrivateDir,
+  newConnectionKey,
+  portsFrom,
+  removeFile,
+  writeConnectionFile,
+  type ChannelPorts,
+} from './connection-file';
+import { Heartbeat } from './heartbeat';
+import { describeExit, KernelProcess, readLogTail } from './kernel-process';
+import { KernelSockets } from './kernel-sockets';
+import { kernelArgv, kernelEnv } from './launch-command';
+import type { KernelLogger } from './logger';
+import { findFreePorts } from './ports';
+import type { KernelConnection, KernelEvent, KernelSpec, LaunchOptions } from './provider';
+import { encodeMessage } from './wire';
+
+const IP = '127.0.0.1';
+/** Whole kernel_info handshake, including a slow interpreter start on a loaded machine. */
+const HANDSHAKE_TIMEOUT_MS = 60_000;
+/** Resend kernel_info_request this often until the first reply (it may be queued before the kernel binds). */
+const HANDSHAKE_RETRY_MS = 1_000;
+/** After the reply, resend this often until iopub delivers something (slow-joining SUB socket). */
+const IOPUB_RETRY_MS = 200;
+/** A kernel that replies but never publishes its idle on iopub is still usable; stop waiting after this. */
+const IOPUB_JOIN_GRACE_MS = 10_000;
+/** How long a kernel may take to exit after shutdown_request before we escalate to signals. */
+const SHUTDOWN_GRACE_MS = 3_000;
+const TERMINATE_GRACE_MS = 2_000;
+const INTERRUPT_REPLY_TIMEOUT_MS = 10_000;
+
+export interface LocalKernelConnectionOptions {
+  spec: KernelSpec;
+  launch: LaunchOptions;
+  runtimeDir: string;
+  logger: KernelLogger;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+}
+
+/** Thrown when a kernel cannot be started; the message carries the tail of the kernel's log. */
+export class KernelStartError extends Error {
+  override readonly name = 'KernelStartError';
+  constructor(
+    message: string,
+    readonly logTail = '',
+  ) {
+    super(message);
+  }
+}
+
+interface Instance {
+  process: KernelProcess;
+  sockets: KernelSockets;
+  heartbeat: Heartbeat;
+  ports: ChannelPorts;
+  /** Set before we stop the process on purpose, so its exit is not reported as a crash. */
+  stopping: boolean;
+}
+
+export class LocalKernelConnection implements KernelConnection {
+  readonly id = randomUUID();
+  readonly spec: KernelSpec;
+  readonly connectionFile: string;
+  readonly logFile: string;
+  private _info: KernelInfo | undefined;
+  private _status: KernelStatus = 'unknown';
+
+  private readonly options: LocalKernelConnectionOptions;
+  private readonly logger: KernelLogger;
+  /** Kept across restarts: the connection file is rewritten with the same key. */
+  private readonly key = newConnectionKey();
+  private readonly session = randomUUID();
+  private readonly username = currentUsername();
+
+  private instance: Instance | undefined;
+  private readonly listeners = new Set<(event: KernelEvent) => void>();
+  /** Taps used by the handshake and reply waits; run before public listeners. */
+  private readonly taps = new Set<(message: JupyterMessage) => void>();
+  private handshaking = false;
+  private lastExecutionState: KernelStatus | undefined;
+
+  /** Serialises start/restart so two restarts never interleave. */
+  private lifecycle: Promise<void> = Promise.resolve();
+  /** The start or restart in progress; send() waits for it. */
+  private starting: Promise<void> | undefined;
+  private startAbort: AbortController | undefined;
+  private shutdownPromise: Promise<void> | undefined;
+
+  constructor(options: LocalKernelConnectionOptions) {
+    this.options = options;
+    this.spec = options.spec;
+    this.logger = options.logger;
+    this.connectionFile = path.join(options.runtimeDir, `kernel-${this.id}.json`);
+    this.logFile = path.join(options.runtimeDir, `kernel-${this.id}.log`);
+  }
+
+  get info(): KernelInfo | undefined {
+    return this._info;
+  }
+
+  get status(): KernelStatus {
+    return this._status;
+  }
+
+  /** OS pid of the current kernel process (changes on restart); undefined when none runs. */
+  get pid(): number | undefined {
+    const instance = this.instance;
+    return instance?.process.running ? instance.process.pid : undefined;
+  }
+
+  onEvent(listener: (event: KernelEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** First start; called by the provider before the connection is handed out. */
+  async start(): Promise<void> {
+    await ensurePrivateDir(this.options.runtimeDir);
+    this.setStatus('starting');
+    try {
+      await this.runStart();
+    } catch (error) {
+      this.markDead(errorMessage(error));
+      await removeFile(this.connectionFile).catch(() => {});
+      throw error;
+    }
+  }
+
+  async send(message: OutgoingMessage): Promise<string> {
+    if (this.shutdownPromise) throw new Error(`Kernel ${this.spec.display_name} has been shut down`);
+    if (!['shell', 'control', 'stdin'].includes(message.channel)) {
+      throw new Error(`Cannot send on channel ${JSON.stringify(message.channel)}`);
+    }
+    if (this.starting) await this.starting;
+    const instance = this.runningInstance('send a message');
+    return this.sendOn(instance, message);
+  }
+
+  async interrupt(): Promise<void> {
+    if (this.starting) await this.starting;
+    const instance = this.runningInstance('interrupt it');
+    if (this.spec.interrupt_mode === 'message') {
+      const msgId = await this.sendOn(instance, { channel: 'control', msg_type: 'interrupt_request', content: {} });
+      const reply = await this.waitForReply(instance, msgId, 'interrupt_reply', INTERRUPT_REPLY_TIMEOUT_MS);
+      if (reply.content.status === 'error') {
+        throw new Error(`Kernel refused the interrupt: ${String(reply.content.evalue ?? 'unknown error')}`);
+      }
+      return;
+    }
+    if (process.platform === 'win32') {
+      // Windows kernels are interrupted through a shared event handle (JPY_INTERRUPT_EVENT), not yet wired up.
+      throw new Error('Interrupting kernels with interrupt_mode "signal" is not supported on Windows yet');
+    }
+    instance.process.signal('SIGINT');
+  }
+
+  restart(): Promise<void> {
+    return this.serialise(async () => {
+      if (this.shutdownPromise) throw new Error(`Kernel ${this.spec.display_name} has been shut down`);
+      this.setStatus('restarting');
+      const old = this.instance;
+      try {
+        if (old) await this.stopInstance(old, { restart: true });
+        this._info = undefined;
+        await this.runStart();
+      } catch (error) {
+        this.markDead(`Restart failed: ${errorMessage(error)}`);
+        throw error;
+      }
+    });
+  }
+
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= (async () => {
+      this.startAbort?.abort();
+      await this.lifecycle.catch(() => {});
+      const crashed = this._status === 'dead';
+      const instance = this.instance;
+      if (instance) await this.stopInstance(instance, { restart: false });
+      await removeFile(this.connectionFile);
+      // A crash log is evidence worth keeping; a clean run's log is not.
+      if (!crashed) await removeFile(this.logFile);
+      this.setStatus('dead', 'shut down');
+    })();
+    return this.shutdownPromise;
+  }
+
+  // --- starting ------------------------------------------------------------------------------
+
+  private runStart(): Promise<void> {
+    const abort = new AbortController();
+    this.startAbort = abort;
+    const run = this.startInstance(abort.signal);
+    this.starting = run;
+    const clear = () => {
+      if (this.starting === run) this.starting = undefined;
+      if (this.startAbort === abort) this.startAbort = undefined;
+    };
+    run.then(clear, clear);
+    return run;
+  }
+
+  private async startInstance(signal: AbortSignal): Promise<void> {
+    const ports = portsFrom(await findFreePorts(5, IP));
+    await writeConnectionFile(this.connectionFile, {
+      ...ports,
+      ip: IP,
+      transport: 'tcp',
+      signature_scheme: 'hmac-sha256',
+      key: this.key,
+      kernel_name: this.spec.name,
+    });
+    const argv = kernelArgv(this.spec, this.connectionFile);
+    await appendFile(this.logFile, `--- ${new Date().toISOString()} quire: starting ${argv.join(' ')}\n`, { mode: 0o600 });
+
+    let kernelProcess: KernelProcess;
+    try {
+      kernelProcess = await KernelProcess.spawn({
+        argv,
+        env: kernelEnv(this.spec, this.options.launch.env),
+        cwd: this.options.launch.cwd,
+        logFile: this.logFile,
+      });
+    } catch (error) {
+      throw new KernelStartError(
+        `Could not start kernel "${this.spec.display_name}": ${errorMessage(error)}. ` +
+          `Check "argv" in ${path.join(this.spec.resourceDir, 'kernel.json')}.`,
+      );
+    }
+    if (signal.aborted) {
+      await kernelProcess.kill();
+      throw cancelledError();
+    }
+
+    // The instance object exists before its parts so callbacks can tell stale instances apart.
+    const instance = { process: kernelProcess, ports, stopping: false } as Instance;
+    instance.sockets = new KernelSockets({
+      ip: IP,
+      ports,
+      key: this.key,
+      routingId: this.session,
+      onMessage: (message) => this.handleMessage(instance, message),
+      onDropped: (channel, failure) =>
+        this.logger.warn(`Dropped a ${channel} message from kernel ${this.id}: ${failure.error} (${failure.detail})`),
+      onLoopError: (channel, error) =>
+        this.logger.error(`Receive loop for ${channel} of kernel ${this.id} failed: ${errorMessage(error)}`),
+    });
+    instance.heartbeat = new Heartbeat({
+      url: `tcp://${IP}:${ports.hb_port}`,
+      intervalMs: this.options.heartbeatIntervalMs,
+      timeoutMs: this.options.heartbeatTimeoutMs,
+      onFailure: (silentForMs) => this.handleHeartbeatFailure(instance, silentForMs),
+    });
+    this.instance = instance;
+    kernelProcess.onExit((exit) => {
+      if (instance.stopping || this.instance !== instance || this.handshaking) return;
+      const reason = `Kernel process ${describeExit(exit)}`;
+      void readLogTail(this.logFile).then((tail) =>
+        this.logger.warn(`Kernel ${this.id} (${this.spec.name}) died: ${reason}${tail ? `\n${tail}` : ''}`),
+      );
+      this.markDead(reason);
+      // Nothing will answer on these sockets again; close them so no receive loop outlives the kernel.
+      void this.releaseInstance(instance);
+    });
+
+    try {
+      this._info = await this.handshake(instance, signal);
+    } catch (error) {
+      instance.stopping = true;
+      await instance.process.kill();
+      await this.releaseInstance(instance);
+      throw error;
+    }
+    instance.heartbeat.start();
+    this.setStatus(this.lastExecutionState === 'busy' ? 'busy' : 'idle');
+  }
+
+  /**
+   * kernel_info_request until a reply arrives and iopub has published the matching 'idle'.
+   * Requests sent before the kernel binds are queued by ZeroMQ, but a SUB socket misses whatever
+   * is published before its subscription reaches the kernel, hence the retries. Waiting for
+   * that idle also means the connection is handed out in a settled 'idle' state.
+   */
+  private async handshake(instance: Instance, signal: AbortSignal): Promise<KernelInfo> {
+    const sent = new Set<string>();
+    let reply: Record<string, unknown> | undefined;
+    let replyAt = 0;
+    let sawIopub = false;
+    let sawIdle = false;
+    let wake = () => {};
+    const untap = this.tap((message) => {
+      const ours = sent.has(message.parent_header.msg_id ?? '');
+      if (message.channel === 'iopub') {
+        sawIopub = true;
+        if (ours && message.header.msg_type === 'status' && message.content.execution_state === 'idle') sawIdle = true;
+      } else if (ours && message.header.msg_type === 'kernel_info_reply') {
+        reply ??= message.content;
+      } else return;
+      wake();
+    });
+    const unwatchExit = instance.process.onExit(() => wake());
+    const onAbort = () => wake();
+    signal.addEventListener('abort', onAbort);
+    this.handshaking = true;
+    this.lastExecutionState = undefined;
+    const startedAt = Date.now();
+    let nextSendAt = 0;
+    try {
+      for (;;) {
+        if (signal.aborted) throw cancelledError();
+        const exit = instance.process.exit;
+        if (exit) throw await this.startFailure(`Kernel "${this.spec.display_name}" ${describeExit(exit)} while starting.`);
+        const now = Date.now();
+        if (reply) {
+          replyAt ||= now;
+          if (sawIdle) return toKernelInfo(reply, this.spec);
+          if (now - replyAt >= IOPUB_JOIN_GRACE_MS) {
+            this.logger.warn(`Kernel ${this.id} answered kernel_info but its iopub stayed silent; continuing`);
+            return toKernelInfo(reply, this.spec);
+          }
+        }
+        if (now - startedAt >= HANDSHAKE_TIMEOUT_MS) {
+          throw await this.startFailure(
+            `Kernel "${this.spec.display_name}" did not answer within ${HANDSHAKE_TIMEOUT_MS / 1000} s of starting.`,
+          );
+        }
+        // Once iopub is known to deliver, the idle for an earlier request is on its way: no more requests.
+        const resend = !reply || !sawIopub;
+        if (resend && now >= nextSendAt) {
+          sent.add(await this.sendOn(instance, { channel: 'shell', msg_type: 'kernel_info_request', content: {} }));
+          nextSendAt = now + (reply ? IOPUB_RETRY_MS : HANDSHAKE_RETRY_MS);
+        }
+        const until = Math.min(
+          resend ? nextSendAt : Infinity,
+          reply ? replyAt + IOPUB_JOIN_GRACE_MS : Infinity,
+          startedAt + HANDSHAKE_TIMEOUT_MS,
+        );
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.max(0, until - Date.now()));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    } finally {
+      this.handshaking = false;
+      untap();
+      unwatchExit();
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async startFailure(message: string): Promise<KernelStartError> {
+    const tail = await readLogTail(this.logFile);
+    const details = tail ? `\nLast lines of the kernel log (${this.logFile}):\n${tail}` : `\nKernel log: ${this.logFile}`;
+    return new KernelStartError(message + details, tail);
+  }
+
+  // --- stopping ------------------------------------------------------------------------------
+
+  /** Asks the kernel to exit, escalates to signals, and releases the sockets. */
+  private async stopInstance(instance: Instance, { restart }: { restart: boolean }): Promise<void> {
+    instance.stopping = true;
+    await instance.heartbeat.stop();
+    if (instance.process.running) {
+      try {
+        await this.sendOn(instance, { channel: 'control', msg_type: 'shutdown_request', content: { restart } });
+      } catch {
+        // Sockets already closed: go straight to waiting and signals.
+      }
+      if (!(await instance.process.waitForExit(SHUTDOWN_GRACE_MS))) {
+        this.logger.warn(`Kernel ${this.id} ignored shutdown_request; ${restart ? 'killing' : 'terminating'} it`);
+        if (restart) await instance.process.kill();
+        else await instance.process.terminate(TERMINATE_GRACE_MS);
+      }
+    }
+    await this.releaseInstance(instance);
+  }
+
+  private async releaseInstance(instance: Instance): Promise<void> {
+    await instance.heartbeat.stop();
+    await instance.sockets.close();
+  }
+
+  // --- messages ------------------------------------------------------------------------------
+
+  private async sendOn(instance: Instance, message: OutgoingMessage): Promise<string> {
+    const header: MessageHeader = {
+      msg_id: randomUUID(),
+      msg_type: message.msg_type,
+      session: this.session,
+      username: this.username,
+      date: new Date().toISOString(),
+      version: PROTOCOL_VERSION,
+    };
+    const frames = encodeMessage(
+      {
+        header,
+        parent_header: message.parent_header ?? {},
+        metadata: message.metadata ?? {},
+        content: message.content,
+        buffers: message.buffers ?? [],
+      },
+      this.key,
+    );
+    await instance.sockets.send(message.channel, frames);
+    return header.msg_id;
+  }
+
+  private handleMessage(instance: Instance, message: JupyterMessage): void {
+    if (this.instance !== instance) return;
+    if (message.channel === 'iopub' && message.header.msg_type === 'status') {
+      const state = executionState(message.content.execution_state);
+      if (state) {
+        this.lastExecutionState = state;
+        // Until the handshake is done the kernel is 'starting'/'restarting', whatever iopub says.
+        if (!this.handshaking && this._status !== 'dead') this.setStatus(state);
+      }
+    }
+    for (const tap of this.taps) tap(message);
+    this.emit({ type: 'message', message });
+  }
+
+  private tap(listener: (message: JupyterMessage) => void): () => void {
+    this.taps.add(listener);
+    return () => this.taps.delete(listener);
+  }
+
+  private waitForReply(instance: Instance, parentId: string, msgType: string, timeoutMs: number): Promise<JupyterMessage> {
+    return new Promise((resolve, reject) => {
+      const finish = (error: Error | undefined, message?: JupyterMessage) => {
+        clearTimeout(timer);
+        untap();
+        unwatchExit();
+        if (error) reject(error);
+        else resolve(message!);
+      };
+      const timer = setTimeout(
+        () => finish(new Error(`Kernel did not send ${msgType} within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+      const untap = this.tap((message) => {
+        if (message.header.msg_type === msgType && message.parent_header.msg_id === parentId) finish(undefined, message);
+      });
+      const unwatchExit = instance.process.onExit((exit) =>
+        finish(new Error(`Kernel ${describeExit(exit)} before sending ${msgType}`)),
+      );
+    });
+  }
+
+  // --- status --------------------------------------------------------------------------------
+
+  private handleHeartbeatFailure(instance: Instance, silentForMs: number): void {
+    if (instance.stopping || this.instance !== instance) return;
+    const reason = `Kernel stopped answering heartbeats (silent for ${(silentForMs / 1000).toFixed(1)} s)`;
+    this.logger.warn(`Kernel ${this.id}: ${reason}`);
+    this.markDead(reason);
+  }
+
+  private markDead(reason: string): void {
+    this.setStatus('dead', reason);
+  }
+
+  private setStatus(status: KernelStatus, reason?: string): void {
+    if (this._status === status) return;
+    this._status = status;
+    this.emit(reason === undefined ? { type: 'status', status } : { type: 'status', status, reason });
+  }
+
+  private emit(event: KernelEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // One faulty listener must not starve the others or break the receive loop.
+        this.logger.error(`Kernel event listener threw: ${errorMessage(error)}`);
+      }
+    }
+  }
+
+  private runningInstance(action: string): Instance {
+    const instance = this.instance;
+    if (!instance || !instance.process.running || instance.stopping) {
+      throw new Error(`Cannot ${action}: kernel "${this.spec.display_name}" is not running (status ${this._status}). Restart it.`);
+    }
+    return instance;
+  }
+
+  private serialise(task: () => Promise<void>): Promise<void> {
+    const run = this.lifecycle.then(task, task);
+    this.lifecycle = run.catch(() => {});
+    return run;
+  }
+}
+
+function executionState(value: unknown): KernelStatus | undefined {
+  return value === 'busy' || value === 'idle' || value === 'starting' ? value : undefined;
+}
+
+function toKernelInfo(content: Record<string, unknown>, spec: KernelSpec): KernelInfo {
+  const rawLanguage = content.language_info;
+  const language_info =
+    typeof rawLanguage === 'object' && rawLanguage !== null && typeof (rawLanguage as { name?: unknown }).name === 'string'
+      ? (rawLanguage as KernelInfo['language_info'])
+      : { name: spec.language };
+  return {
+    ...content,
+    protocol_version: typeof content.protocol_version === 'string' ? content.protocol_version : '',
+    implementation: typeof content.implementation === 'string' ? content.implementation : '',
+    language_info,
+  };
+}
+
+function cancelledError(): KernelStartError {
+  return new KernelStartError('Kernel start was cancelled because the kernel is shutting down');
+}
+
+function currentUsername(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    // userInfo throws when the uid has no passwd entry (some containers).
+    return process.env.USER ?? process.env.USERNAME ?? 'quire';
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+

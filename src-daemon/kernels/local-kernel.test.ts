@@ -1,0 +1,237 @@
+/**
+ * Integration tests against a real ipykernel from the project's venv: real processes,
+ * real ZeroMQ sockets, real files.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { JupyterMessage } from '../../src-shared/jupyter/messages';
+import { findKernelSpecs, resolveKernelSpec } from './kernelspecs';
+import { LocalKernelConnection, LocalKernelProvider } from './local-kernel';
+import type { KernelLogger } from './logger';
+import type { KernelEvent, KernelSpec } from './provider';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+const warnings: string[] = [];
+const logger: KernelLogger = { info: () => {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
+
+let runtimeDir: string;
+let spec: KernelSpec;
+let provider: LocalKernelProvider;
+const launched = new Set<LocalKernelConnection>();
+
+beforeAll(async () => {
+  runtimeDir = path.join(await mkdtemp(path.join(os.tmpdir(), 'quire-kernels-')), 'runtime');
+  // env {} and a fake home so a kernel installed elsewhere on the machine cannot shadow the venv's.
+  const specs = await findKernelSpecs({ prefixes: [path.join(repoRoot, '.venv')], env: {}, homeDir: runtimeDir, logger });
+  const found = resolveKernelSpec(specs, { name: 'python3' });
+  if (!found) throw new Error(`no python3 kernelspec in ${repoRoot}.venv; run npm run setup`);
+  spec = found;
+  provider = new LocalKernelProvider({ runtimeDir, logger });
+});
+
+afterEach(async () => {
+  await Promise.all([...launched].map((k) => k.shutdown()));
+  launched.clear();
+});
+
+afterAll(async () => {
+  await rm(path.dirname(runtimeDir), { recursive: true, force: true });
+});
+
+async function launch(kernelSpec = spec): Promise<{ kernel: LocalKernelConnection; events: KernelEvent[] }> {
+  const kernel = await provider.launch(kernelSpec, { cwd: os.tmpdir() });
+  launched.add(kernel);
+  const events: KernelEvent[] = [];
+  kernel.onEvent((event) => events.push(event));
+  return { kernel, events };
+}
+
+function waitForEvent(
+  kernel: LocalKernelConnection,
+  predicate: (event: KernelEvent) => boolean,
+  timeoutMs = 20_000,
+): Promise<KernelEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no matching kernel event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = kernel.onEvent((event) => {
+      if (!predicate(event)) return;
+      clearTimeout(timer);
+      off();
+      resolve(event);
+    });
+  });
+}
+
+/** Runs code; resolves with the execute_reply and the iopub messages it caused. */
+async function execute(kernel: LocalKernelConnection, code: string, timeoutMs = 20_000) {
+  const iopub: JupyterMessage[] = [];
+  const off = kernel.onEvent((event) => {
+    if (event.type === 'message' && event.message.channel === 'iopub') iopub.push(event.message);
+  });
+  let msgId = '';
+  const replied = waitForEvent(
+    kernel,
+    (e) => e.type === 'message' && e.message.header.msg_type === 'execute_reply' && e.message.parent_header.msg_id === msgId,
+    timeoutMs,
+  );
+  msgId = await kernel.send({ channel: 'shell', msg_type: 'execute_request', content: { code, silent: false } });
+  try {
+    const reply = ((await replied) as Extract<KernelEvent, { type: 'message' }>).message;
+    // The reply can overtake the last iopub messages (different sockets): wait for idle.
+    const deadline = Date.now() + 5_000;
+    while (!iopub.some((m) => isStatus(m, 'idle') && m.parent_header.msg_id === msgId) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return { reply, iopub: iopub.filter((m) => m.parent_header.msg_id === msgId) };
+  } finally {
+    off();
+  }
+}
+
+function isStatus(message: JupyterMessage, state: string): boolean {
+  return message.header.msg_type === 'status' && message.content.execution_state === state;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('LocalKernelProvider with a real ipykernel', () => {
+  it('lists the venv python3 kernel', async () => {
+    const local = new LocalKernelProvider({ runtimeDir, logger, prefixes: [path.join(repoRoot, '.venv')] });
+    expect((await local.listSpecs()).map((s) => s.name)).toContain('python3');
+  });
+
+  it('launches, completes the kernel_info handshake, and runs code', async () => {
+    const { kernel } = await launch();
+    expect(kernel.info?.language_info.name).toBe('python');
+    expect(kernel.status).toBe('idle');
+    expect(kernel.pid).toBeTypeOf('number');
+    expect((await stat(runtimeDir)).mode & 0o777).toBe(0o700);
+    expect((await stat(kernel.connectionFile)).mode & 0o777).toBe(0o600);
+
+    const { reply, iopub } = await execute(kernel, "print('hi')");
+    expect(reply.channel).toBe('shell');
+    expect(reply.content.status).toBe('ok');
+    const stream = iopub.find((m) => m.header.msg_type === 'stream');
+    expect(stream?.content).toMatchObject({ name: 'stdout', text: 'hi\n' });
+    expect(iopub.some((m) => isStatus(m, 'busy'))).toBe(true);
+  });
+
+  it('reports busy and idle from iopub as status events', async () => {
+    const { kernel, events } = await launch();
+    await execute(kernel, '1 + 1');
+    const statuses = events.flatMap((e) => (e.type === 'status' ? [e.status] : []));
+    expect(statuses).toContain('busy');
+    expect(statuses.at(-1)).toBe('idle');
+  });
+
+  it('interrupts a running cell with SIGINT (interrupt_mode signal)', async () => {
+    const { kernel } = await launch();
+    const running = execute(kernel, 'import time; time.sleep(30)', 30_000);
+    await waitForEvent(kernel, (e) => e.type === 'status' && e.status === 'busy');
+    await new Promise((r) => setTimeout(r, 300)); // let the sleep begin
+    const started = Date.now();
+    await kernel.interrupt();
+    const { reply, iopub } = await running;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(reply.content).toMatchObject({ status: 'error', ename: 'KeyboardInterrupt' });
+    expect(iopub.some((m) => m.header.msg_type === 'error' && m.content.ename === 'KeyboardInterrupt')).toBe(true);
+    // Still usable afterwards.
+    expect((await execute(kernel, '2')).reply.content.status).toBe('ok');
+  });
+
+  it('interrupts with interrupt_request on control (interrupt_mode message)', async () => {
+    const { kernel } = await launch({ ...spec, interrupt_mode: 'message' });
+    const running = execute(kernel, 'import time; time.sleep(30)', 30_000);
+    await waitForEvent(kernel, (e) => e.type === 'status' && e.status === 'busy');
+    await new Promise((r) => setTimeout(r, 300));
+    await kernel.interrupt(); // resolves only after interrupt_reply
+    const { reply } = await running;
+    expect(reply.content).toMatchObject({ status: 'error', ename: 'KeyboardInterrupt' });
+  });
+
+  it('restarts with a fresh interpreter on the same connection object', async () => {
+    const { kernel, events } = await launch();
+    expect((await execute(kernel, 'x = 1')).reply.content.status).toBe('ok');
+    const oldPid = kernel.pid;
+    const oldFile = kernel.connectionFile;
+    events.length = 0;
+
+    await kernel.restart();
+    expect(kernel.status).toBe('idle');
+    expect(kernel.pid).not.toBe(oldPid);
+    expect(processExists(oldPid!)).toBe(false);
+    expect(kernel.connectionFile).toBe(oldFile);
+    const statuses = events.flatMap((e) => (e.type === 'status' ? [e.status] : []));
+    expect(statuses[0]).toBe('restarting');
+    expect(statuses.at(-1)).toBe('idle');
+    expect(kernel.info?.language_info.name).toBe('python');
+
+    const { reply, iopub } = await execute(kernel, 'print(x)');
+    expect(reply.content).toMatchObject({ status: 'error', ename: 'NameError' });
+    expect(iopub.some((m) => m.header.msg_type === 'error')).toBe(true);
+  });
+
+  it('reports dead promptly when the kernel process is killed', async () => {
+    const { kernel } = await launch();
+    const dead = waitForEvent(kernel, (e) => e.type === 'status' && e.status === 'dead', 10_000);
+    const started = Date.now();
+    process.kill(kernel.pid!, 'SIGKILL');
+    const event = await dead;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(event.type === 'status' && event.reason).toMatch(/SIGKILL/);
+    expect(kernel.pid).toBeUndefined();
+    await expect(kernel.send({ channel: 'shell', msg_type: 'kernel_info_request', content: {} })).rejects.toThrow(
+      /not running/,
+    );
+  });
+
+  it('shuts down: no process left, connection file and log removed, idempotent', async () => {
+    const { kernel, events } = await launch();
+    const pid = kernel.pid!;
+    expect(existsSync(kernel.connectionFile)).toBe(true);
+    await Promise.all([kernel.shutdown(), kernel.shutdown()]);
+    await kernel.shutdown();
+    expect(processExists(pid)).toBe(false);
+    expect(existsSync(kernel.connectionFile)).toBe(false);
+    expect(existsSync(kernel.logFile)).toBe(false);
+    expect(kernel.status).toBe('dead');
+    expect(events.filter((e) => e.type === 'status' && e.status === 'dead')).toHaveLength(1);
+    await expect(kernel.send({ channel: 'shell', msg_type: 'kernel_info_request', content: {} })).rejects.toThrow(
+      /shut down/,
+    );
+  });
+
+  it('fails to launch with the kernel log in the error when the kernel exits during start', async () => {
+    const broken: KernelSpec = {
+      ...spec,
+      name: 'broken',
+      argv: [spec.argv[0]!, '-c', 'import sys; print("boom: no such module", file=sys.stderr); sys.exit(3)'],
+    };
+    const error = await provider.launch(broken, { cwd: os.tmpdir() }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(/exited with code 3 while starting/);
+    expect(error?.message).toMatch(/boom: no such module/);
+  });
+
+  it('fails to launch with a clear message when argv[0] does not exist', async () => {
+    const missing: KernelSpec = { ...spec, name: 'missing', argv: ['/nonexistent/python', '-f', '{connection_file}'] };
+    await expect(provider.launch(missing, { cwd: os.tmpdir() })).rejects.toThrow(/Could not start kernel.*ENOENT/);
+  });
+});

@@ -1,0 +1,650 @@
+/**
+ * A room: one open notebook. Holds the authoritative Automerge doc, the sync state of
+ * every peer (main processes, headless clients), and the notebook's kernel.
+ */
+import * as A from '@automerge/automerge';
+import { randomUUID } from 'node:crypto';
+import { dirname } from 'node:path';
+import type { JupyterMessage, KernelStatus } from '../../src-shared/jupyter/messages';
+import type { ExecuteResult, OutputJson } from '../../src-shared/protocol/messages';
+import {
+  appendCellOutput,
+  clearCellOutputs,
+  commStatePathOf,
+  getCellIndex,
+  getCellOutputCount,
+  getCellOutputJson,
+  getCellSource,
+  getCommStateText,
+  getKernel,
+  getNotebookMetadata,
+  replaceCellOutput,
+  setCellExecutionCount,
+  setCellRun,
+  setCommStateJson,
+  setKernel,
+  setNotebookMetadataJson,
+  type NotebookDoc,
+} from '../../src-shared/schema/notebook-doc';
+import type { BlobStore } from '../blobs/blob-store';
+import type { KernelConnection, KernelProvider } from '../kernels/provider';
+import { resolveKernelSpec } from '../kernels/kernelspecs';
+import type { Logger } from '../log';
+import type { ClientConnection } from '../transport/connection';
+import { CommBridge } from './comm-bridge';
+import { isOutputMessage, OutputRouter, type OutputTarget } from './output-router';
+import { CoalescingWriter } from './coalescing-writer';
+import { withNotebookMetadata } from '../ipynb/notebook-file';
+
+interface Peer {
+  conn: ClientConnection;
+  syncState: A.SyncState;
+}
+
+interface Execution {
+  msgId: string;
+  cellId: string | null;
+  outputs: OutputJson[];
+  replied: boolean;
+  idle: boolean;
+  result: Omit<ExecuteResult, 'outputs' | 'msgId' | 'cellId'> | null;
+  requester: { conn: ClientConnection; requestId: number } | null;
+  resolve: (r: ExecuteResult) => void;
+}
+
+export class RoomError extends Error {
+  constructor(
+    readonly code: 'kernel-error' | 'no-kernelspec' | 'not-found' | 'bad-request',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RoomDeps {
+  provider: KernelProvider;
+  blobs: BlobStore;
+  logger: Logger;
+  broadcast(room: Room, event: Parameters<ClientConnection['sendBroadcast']>[0]): void;
+  onDocChanged?(room: Room): void;
+}
+
+export class Room {
+  private docValue: A.Doc<NotebookDoc>;
+  private readonly peers = new Map<string, Peer>();
+  private kernel: KernelConnection | null = null;
+  private kernelStarting: Promise<KernelConnection> | null = null;
+  private readonly bridge: CommBridge;
+  private readonly outputs = new OutputRouter();
+  private readonly writer: CoalescingWriter<NotebookDoc>;
+  private readonly executions = new Map<string, Execution>();
+  private syncScheduled = false;
+  private unsubscribeKernel: (() => void) | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly path: string,
+    doc: A.Doc<NotebookDoc>,
+    private readonly deps: RoomDeps,
+  ) {
+    this.docValue = doc;
+    this.writer = new CoalescingWriter<NotebookDoc>((ops) => this.applyOps(ops));
+    this.bridge = new CommBridge({
+      enqueue: (op) => this.writer.enqueue(op),
+      doc: () => this.docValue,
+      sendCommMsg: (commId, data, buffers) => {
+        void this.kernel
+          ?.send({ channel: 'shell', msg_type: 'comm_msg', content: { comm_id: commId, data }, buffers })
+          .catch((err: Error) => deps.logger.warn(`comm_msg to kernel failed: ${err.message}`));
+      },
+      broadcastCustom: (commId, content, buffers) =>
+        deps.broadcast(this, {
+          event: 'custom',
+          roomId: this.id,
+          commId,
+          content,
+          buffers: CommBridge.encodeBuffers(buffers),
+        }),
+      blobs: deps.blobs,
+      logger: deps.logger,
+    });
+  }
+
+  get doc(): A.Doc<NotebookDoc> {
+    return this.docValue;
+  }
+
+  get clientCount(): number {
+    return this.peers.size;
+  }
+
+  get kernelPid(): number | null {
+    return (this.kernel as { pid?: number } | null)?.pid ?? null;
+  }
+
+  get hasKernel(): boolean {
+    return this.kernel !== null;
+  }
+
+  // ---- doc changes ---------------------------------------------------------------
+
+  /** Applies a local (daemon) change right away. */
+  change(fn: (d: NotebookDoc) => void): void {
+    this.writer.flushNow();
+    this.commit(fn);
+  }
+
+  private applyOps(ops: ((d: NotebookDoc) => void)[]): void {
+    this.commit((d) => {
+      for (const op of ops) op(d);
+    });
+  }
+
+  private commit(fn: (d: NotebookDoc) => void): void {
+    const before = A.getHeads(this.docValue);
+    this.docValue = A.change(this.docValue, (d) => {
+      this.currentDraft = d;
+      try {
+        fn(d);
+      } finally {
+        this.currentDraft = null;
+      }
+    });
+    if (A.getHeads(this.docValue).join() !== before.join()) this.docChanged();
+  }
+
+  private docChanged(): void {
+    this.deps.onDocChanged?.(this);
+    this.scheduleSync();
+  }
+
+  // ---- sync ------------------------------------------------------------------------
+
+  addPeer(conn: ClientConnection): void {
+    if (this.peers.has(conn.id)) return;
+    this.peers.set(conn.id, { conn, syncState: A.initSyncState() });
+    this.syncPeer(this.peers.get(conn.id)!);
+  }
+
+  removePeer(conn: ClientConnection): boolean {
+    return this.peers.delete(conn.id);
+  }
+
+  hasPeer(conn: ClientConnection): boolean {
+    return this.peers.has(conn.id);
+  }
+
+  receiveSync(conn: ClientConnection, message: Uint8Array): void {
+    const peer = this.peers.get(conn.id);
+    if (!peer) throw new RoomError('bad-request', `sync for room ${this.id} before opening it`);
+    this.writer.flushNow();
+    const before = A.getHeads(this.docValue);
+    const [next, syncState] = A.receiveSyncMessage(this.docValue, peer.syncState, message);
+    peer.syncState = syncState;
+    this.docValue = next;
+    const after = A.getHeads(next);
+    if (after.join() !== before.join()) {
+      this.forwardPeerEdits(before, after);
+      this.docChanged();
+    }
+    this.syncPeer(peer);
+  }
+
+  /** A peer changed the doc: widget traits it touched go to the kernel. */
+  private forwardPeerEdits(before: A.Heads, after: A.Heads): void {
+    const touched: { commId: string; key: string }[] = [];
+    for (const patch of A.diff(this.docValue, before, after)) {
+      const at = commStatePathOf(patch.path);
+      if (at) touched.push(at);
+    }
+    if (touched.length) this.bridge.forwardPeerChanges(touched);
+  }
+
+  private scheduleSync(): void {
+    if (this.syncScheduled) return;
+    this.syncScheduled = true;
+    setImmediate(() => {
+      this.syncScheduled = false;
+      for (const peer of this.peers.values()) this.syncPeer(peer);
+    });
+  }
+
+  private syncPeer(peer: Peer): void {
+    if (!peer.conn.isOpen) return;
+    for (;;) {
+      const [syncState, message] = A.generateSyncMessage(this.docValue, peer.syncState);
+      peer.syncState = syncState;
+      if (!message) return;
+      peer.conn.sendSync(this.id, message);
+      // One message per round trip is how the protocol works; loop only guards against
+      // a sync state that wants to send twice in a row (it does not, normally).
+      return;
+    }
+  }
+
+  hasHeads(heads: string[]): boolean {
+    return A.hasHeads(this.docValue, heads);
+  }
+
+  heads(): string[] {
+    this.writer.flushNow();
+    return A.getHeads(this.docValue);
+  }
+
+  // ---- kernel ----------------------------------------------------------------------
+
+  async ensureKernel(): Promise<KernelConnection> {
+    if (this.kernel) return this.kernel;
+    if (!this.kernelStarting) {
+      this.kernelStarting = this.startKernel().finally(() => {
+        this.kernelStarting = null;
+      });
+    }
+    return this.kernelStarting;
+  }
+
+  private async startKernel(): Promise<KernelConnection> {
+    const meta = getNotebookMetadata(this.docValue) as {
+      kernelspec?: { name?: unknown; language?: unknown };
+      language_info?: { name?: unknown };
+    };
+    const specs = await this.deps.provider.listSpecs();
+    const wantedName = typeof meta.kernelspec?.name === 'string' ? meta.kernelspec.name : undefined;
+    const wantedLanguage =
+      typeof meta.kernelspec?.language === 'string'
+        ? meta.kernelspec.language
+        : typeof meta.language_info?.name === 'string'
+          ? meta.language_info.name
+          : undefined;
+    const spec = resolveKernelSpec(specs, { name: wantedName, language: wantedLanguage });
+    if (!spec) {
+      const message =
+        'no Jupyter kernel is installed where Quire looks (JUPYTER_PATH, ~/.local/share/jupyter, the project venv, /usr/share/jupyter); run `npm run setup` or install ipykernel';
+      this.change((d) => setKernel(d, { status: 'dead', error: message }));
+      throw new RoomError('no-kernelspec', message);
+    }
+    this.change((d) =>
+      setKernel(d, { status: 'starting', name: spec.name, displayName: spec.display_name, language: spec.language, error: null }),
+    );
+    let kernel: KernelConnection;
+    try {
+      kernel = await this.deps.provider.launch(spec, { cwd: dirname(this.path) });
+    } catch (err) {
+      const message = `kernel ${spec.name} failed to start: ${(err as Error).message}`;
+      this.change((d) => setKernel(d, { status: 'dead', error: message }));
+      throw new RoomError('kernel-error', message);
+    }
+    this.kernel = kernel;
+    this.unsubscribeKernel = kernel.onEvent((event) => {
+      if (event.type === 'message') this.onKernelMessage(event.message);
+      else this.onKernelStatus(event.status, event.reason);
+    });
+    this.recordKernelInfo(kernel);
+    this.change((d) => setKernel(d, { status: kernel.status === 'starting' ? 'idle' : kernel.status }));
+    this.deps.logger.info(`room ${this.id}: kernel ${spec.name} started for ${this.path}`);
+    return kernel;
+  }
+
+  /** JupyterLab records the kernel's identity in the notebook; do the same when it is missing. */
+  private recordKernelInfo(kernel: KernelConnection): void {
+    const meta = getNotebookMetadata(this.docValue);
+    const patch: Record<string, unknown> = {};
+    if (!meta.kernelspec) {
+      patch.kernelspec = { name: kernel.spec.name, display_name: kernel.spec.display_name, language: kernel.spec.language };
+    }
+    if (!meta.language_info && kernel.info?.language_info) patch.language_info = kernel.info.language_info;
+    if (Object.keys(patch).length === 0) return;
+    const json = withNotebookMetadata(this.docValue, patch);
+    this.change((d) => setNotebookMetadataJson(d, json));
+  }
+
+  private onKernelStatus(status: KernelStatus, reason?: string): void {
+    if (status === 'dead') {
+      this.deps.logger.warn(`room ${this.id}: kernel died${reason ? `: ${reason}` : ''}`);
+      this.abortExecutions('the kernel died');
+      this.bridge.dropKernelComms();
+      this.outputs.reset();
+      this.unsubscribeKernel?.();
+      this.unsubscribeKernel = null;
+      this.kernel = null;
+    }
+    if (status === 'restarting') {
+      this.abortExecutions('the kernel was restarted');
+      this.bridge.dropKernelComms();
+      this.outputs.reset();
+    }
+    this.writer.enqueue((d) => setKernel(d, { status, ...(status === 'dead' ? { error: reason ?? 'the kernel died' } : {}) }));
+    this.deps.broadcast(this, { event: 'kernel-status', roomId: this.id, status, ...(reason ? { reason } : {}) });
+  }
+
+  private onKernelMessage(msg: JupyterMessage): void {
+    if (msg.channel === 'iopub') this.onIopub(msg);
+    else if (msg.channel === 'shell' && msg.header.msg_type === 'execute_reply') this.onExecuteReply(msg);
+  }
+
+  private onIopub(msg: JupyterMessage): void {
+    const type = msg.header.msg_type;
+    const parentId = msg.parent_header.msg_id;
+    if (this.bridge.handleKernelMessage(msg)) return;
+    if (type === 'status') {
+      const state = (msg.content as { execution_state?: unknown }).execution_state;
+      if (typeof state === 'string') {
+        this.writer.enqueue((d) => setKernel(d, { status: state }));
+        const exec = parentId ? this.executions.get(parentId) : undefined;
+        if (exec && state === 'idle') {
+          exec.idle = true;
+          this.maybeFinish(exec);
+        }
+      }
+      return;
+    }
+    const exec = parentId ? this.executions.get(parentId) : undefined;
+    if (type === 'execute_input' && exec?.cellId) {
+      const cellId = exec.cellId;
+      const count = (msg.content as { execution_count?: unknown }).execution_count;
+      this.writer.enqueue((d) => {
+        setCellRun(d, cellId, 'running');
+        if (typeof count === 'number') setCellExecutionCount(d, cellId, count);
+      });
+      return;
+    }
+    if (!isOutputMessage(type)) return;
+    const widgetId = this.bridge.outputWidgetFor(parentId);
+    if (widgetId) {
+      this.writer.enqueue((d) => {
+        const target = this.widgetTarget(d, widgetId);
+        this.outputs.apply(msg, target, () => target);
+        target.commitToKernel();
+      });
+      return;
+    }
+    if (type === 'update_display_data') {
+      // Resolved against the targets recorded for the display_id, whichever cell they are in.
+      this.writer.enqueue(() => this.outputs.apply(msg, this.nullTarget(), () => this.nullTarget()));
+      return;
+    }
+    if (!exec) return;
+    if (exec.cellId) {
+      const cellId = exec.cellId;
+      this.writer.enqueue(() => {
+        const target = this.cellTarget(cellId);
+        this.outputs.apply(msg, target, () => this.cellTarget(cellId));
+      });
+    } else {
+      const target = this.listTarget(exec);
+      this.outputs.apply(msg, target, () => target);
+    }
+  }
+
+  /** The draft doc of the change being applied; output targets write into it. */
+  private currentDraft: NotebookDoc | null = null;
+
+  private cellTarget(cellId: string): OutputTarget {
+    const draft = () => {
+      if (!this.currentDraft) throw new Error('cell outputs can only change inside a doc change');
+      return this.currentDraft;
+    };
+    return {
+      key: `cell:${cellId}`,
+      count: () => getCellOutputCount(draft(), cellId),
+      get: (i) => {
+        const json = getCellOutputJson(draft(), cellId, i);
+        return json === undefined ? undefined : (JSON.parse(json) as OutputJson);
+      },
+      append: (o) => appendCellOutput(draft(), cellId, JSON.stringify(o)),
+      replace: (i, o) => replaceCellOutput(draft(), cellId, i, JSON.stringify(o)),
+      clear: () => clearCellOutputs(draft(), cellId),
+    };
+  }
+
+  private widgetTarget(d: NotebookDoc, commId: string): OutputTarget & { commitToKernel(): void } {
+    const read = (): OutputJson[] => {
+      const json = getCommStateText(d, commId, 'outputs');
+      try {
+        const v = json ? JSON.parse(json) : [];
+        return Array.isArray(v) ? v : [];
+      } catch {
+        return [];
+      }
+    };
+    let list = read();
+    let dirty = false;
+    const write = () => {
+      dirty = true;
+      setCommStateJson(d, commId, { outputs: JSON.stringify(list) });
+    };
+    return {
+      key: `widget:${commId}`,
+      count: () => list.length,
+      get: (i) => list[i],
+      append: (o) => {
+        list.push(o);
+        write();
+        return list.length - 1;
+      },
+      replace: (i, o) => {
+        list[i] = o;
+        write();
+      },
+      clear: () => {
+        list = [];
+        write();
+      },
+      // The Output widget's front end reports captured outputs back to the kernel (so
+      // `out.outputs` is right there); the daemon plays that front end.
+      commitToKernel: () => {
+        if (dirty) this.bridge.sendDaemonUpdate(commId, { outputs: JSON.stringify(list) });
+      },
+    };
+  }
+
+  private listTarget(exec: Execution): OutputTarget {
+    const notify = (output: OutputJson) => {
+      if (exec.requester) {
+        exec.requester.conn.sendBroadcast({
+          event: 'execute-output',
+          roomId: this.id,
+          requestId: exec.requester.requestId,
+          output,
+        });
+      }
+    };
+    return {
+      key: `exec:${exec.msgId}`,
+      count: () => exec.outputs.length,
+      get: (i) => exec.outputs[i],
+      append: (o) => {
+        exec.outputs.push(o);
+        notify(o);
+        return exec.outputs.length - 1;
+      },
+      replace: (i, o) => {
+        const prev = exec.outputs[i];
+        exec.outputs[i] = o;
+        // Streams are coalesced for the record, but a live printer wants only the new text.
+        if (prev?.output_type === 'stream' && o.output_type === 'stream') {
+          notify({ ...o, text: String(o.text).slice(String(prev.text).length) });
+        } else notify(o);
+      },
+      clear: () => {
+        exec.outputs = [];
+      },
+    };
+  }
+
+  private nullTarget(): OutputTarget {
+    return { key: 'none', count: () => 0, get: () => undefined, append: () => -1, replace: () => {}, clear: () => {} };
+  }
+
+  // ---- execution ----------------------------------------------------------------------
+
+  async execute(
+    request: { code: string } | { cellId: string },
+    requester: { conn: ClientConnection; requestId: number } | null,
+  ): Promise<ExecuteResult> {
+    let code: string;
+    let cellId: string | null = null;
+    if ('cellId' in request) {
+      cellId = request.cellId;
+      const source = getCellSource(this.docValue, cellId);
+      if (source === undefined) throw new RoomError('not-found', `no cell with id ${cellId} in ${this.path}`);
+      const index = getCellIndex(this.docValue, cellId);
+      const cell = this.docValue.cells[index]!;
+      if (cell.cellType !== 'code') {
+        return { msgId: '', cellId, status: 'ok', executionCount: null, outputs: [] };
+      }
+      code = source;
+      const id = cellId;
+      this.change((d) => {
+        this.outputs.clear(this.cellTarget(id));
+        setCellExecutionCount(d, id, null);
+        setCellRun(d, id, 'queued');
+      });
+    } else {
+      code = request.code;
+    }
+    let kernel: KernelConnection;
+    try {
+      kernel = await this.ensureKernel();
+    } catch (err) {
+      if (cellId) {
+        const id = cellId;
+        this.change((d) => setCellRun(d, id, 'idle'));
+      }
+      throw err;
+    }
+    return new Promise<ExecuteResult>((resolve, reject) => {
+      kernel
+        .send({
+          channel: 'shell',
+          msg_type: 'execute_request',
+          content: {
+            code,
+            silent: false,
+            store_history: cellId !== null,
+            user_expressions: {},
+            allow_stdin: false,
+            stop_on_error: true,
+          },
+        })
+        .then((msgId) => {
+          this.executions.set(msgId, {
+            msgId,
+            cellId,
+            outputs: [],
+            replied: false,
+            idle: false,
+            result: null,
+            requester,
+            resolve,
+          });
+        })
+        .catch((err: Error) => reject(new RoomError('kernel-error', `could not send to the kernel: ${err.message}`)));
+    });
+  }
+
+  private onExecuteReply(msg: JupyterMessage): void {
+    const exec = msg.parent_header.msg_id ? this.executions.get(msg.parent_header.msg_id) : undefined;
+    if (!exec) return;
+    const c = msg.content as { status?: unknown; execution_count?: unknown; ename?: unknown; evalue?: unknown; traceback?: unknown };
+    const status = c.status === 'ok' || c.status === 'error' ? c.status : 'aborted';
+    exec.replied = true;
+    exec.result = {
+      status,
+      executionCount: typeof c.execution_count === 'number' ? c.execution_count : null,
+      ...(status === 'error'
+        ? {
+            error: {
+              ename: String(c.ename ?? 'Error'),
+              evalue: String(c.evalue ?? ''),
+              traceback: Array.isArray(c.traceback) ? c.traceback.map(String) : [],
+            },
+          }
+        : {}),
+    };
+    // An aborted request gets no iopub idle of its own.
+    if (status === 'aborted') exec.idle = true;
+    this.maybeFinish(exec);
+  }
+
+  private maybeFinish(exec: Execution): void {
+    if (!exec.replied || !exec.idle || !exec.result) return;
+    this.executions.delete(exec.msgId);
+    if (exec.cellId) {
+      const cellId = exec.cellId;
+      const count = exec.result.executionCount;
+      this.writer.enqueue((d) => {
+        setCellRun(d, cellId, 'idle');
+        if (count !== null && exec.result!.status !== 'aborted') setCellExecutionCount(d, cellId, count);
+      });
+    }
+    this.writer.flushNow();
+    exec.resolve({ msgId: exec.msgId, cellId: exec.cellId, outputs: exec.outputs, ...exec.result });
+  }
+
+  private abortExecutions(why: string): void {
+    for (const exec of this.executions.values()) {
+      if (exec.cellId) {
+        const cellId = exec.cellId;
+        this.writer.enqueue((d) => setCellRun(d, cellId, 'idle'));
+      }
+      exec.resolve({
+        msgId: exec.msgId,
+        cellId: exec.cellId,
+        outputs: exec.outputs,
+        status: 'aborted',
+        executionCount: null,
+        error: { ename: 'KernelDied', evalue: why, traceback: [] },
+      });
+    }
+    this.executions.clear();
+  }
+
+  async interrupt(): Promise<boolean> {
+    if (!this.kernel) return false;
+    await this.kernel.interrupt();
+    return true;
+  }
+
+  async restart(): Promise<boolean> {
+    if (!this.kernel) {
+      await this.ensureKernel();
+      return true;
+    }
+    await this.kernel.restart();
+    this.change((d) => setKernel(d, { status: 'idle', error: null }));
+    return true;
+  }
+
+  async shutdownKernel(): Promise<boolean> {
+    const kernel = this.kernel;
+    if (!kernel) return false;
+    this.kernel = null;
+    this.unsubscribeKernel?.();
+    this.unsubscribeKernel = null;
+    this.abortExecutions('the kernel was shut down');
+    this.bridge.dropKernelComms();
+    this.outputs.reset();
+    await kernel.shutdown();
+    this.change((d) => setKernel(d, { status: 'unknown', error: null }));
+    return true;
+  }
+
+  sendCustom(commId: string, content: Record<string, unknown>, buffers: Uint8Array[]): boolean {
+    return this.bridge.sendCustom(commId, content, buffers);
+  }
+
+  kernelSummary(): { status: string; name: string | null; pid: number | null } | null {
+    const k = getKernel(this.docValue);
+    return { status: k.status, name: k.name, pid: this.kernelPid };
+  }
+
+  /** Runs queued writes now (before save, before answering `heads`). */
+  flush(): void {
+    this.writer.flushNow();
+  }
+
+  static newRoomToken(): string {
+    return randomUUID();
+  }
+}

@@ -1,0 +1,2 @@
+export * from './pyjson';
+export * from './nbformat';
