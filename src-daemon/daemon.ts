@@ -152,7 +152,7 @@ export class Daemon implements ConnectionHandler {
       let exists = existsSync(path);
       if (!room) {
         if (!exists && params.create === false) throw new RequestError('not-found', `${path} does not exist`);
-        const loaded = await loadNotebookFile(path);
+        const loaded = await loadNotebookFile(path, this.blobs);
         exists = loaded.exists;
         // Another open may have raced us while the file loaded.
         room = this.rooms.get(roomId);

@@ -2,7 +2,7 @@
 
 export * from './model';
 export { notebookFromJson, readNotebook } from './read';
-export { notebookToJson, writeNotebook } from './write';
+export { type ToJsonOptions, notebookToJson, writeNotebook } from './write';
 export { splitLines } from './splitlines';
 export { ensureCellIds, isValidCellId, newCellId } from './cell-id';
 export {

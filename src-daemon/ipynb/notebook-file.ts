@@ -1,0 +1,272 @@
+/**
+ * .ipynb files ↔ notebook docs. Reading validates with the shared codec and never
+ * writes; saving writes nbformat 4.5 through a temp file and rename, so a failed save
+ * never leaves a half-written notebook.
+ */
+import * as A from '@automerge/automerge';
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile, stat } from 'node:fs/promises';
+import {
+  dumps,
+  newCellId,
+  notebookFromJson,
+  parseJson,
+  readNotebook,
+  writeNotebook,
+  NotebookFormatError,
+  type Json,
+  type JsonObject,
+  type Notebook,
+  type Output,
+} from '../../src-shared/ipynb/index';
+import {
+  readWidgetState,
+  withWidgetState,
+  WIDGET_STATE_MIME,
+  type WidgetStateRecords,
+} from '../../src-shared/ipynb/widget-state';
+import {
+  blobRef,
+  getCommIds,
+  initNotebookDoc,
+  isBlobRef,
+  putComm,
+  text,
+  type NewCell,
+  type NotebookDoc,
+} from '../../src-shared/schema/notebook-doc';
+import type { BlobStore } from '../blobs/blob-store';
+import { WIDGET_TARGET } from '../rooms/comm-bridge';
+
+export class NotebookFileError extends Error {
+  constructor(
+    readonly code: 'notebook-invalid' | 'not-found' | 'internal',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const compact = (v: Json) => dumps(v, { compact: true });
+
+/** An nbformat output as the JSON object nbformat's reader gives (multi-line text joined). */
+function outputToJson(o: Output): JsonObject {
+  const { extra, ...fields } = o as Output & { extra?: JsonObject };
+  return { ...extra, ...(fields as unknown as JsonObject) };
+}
+
+export interface LoadedNotebook {
+  doc: A.Doc<NotebookDoc>;
+  exists: boolean;
+  /** Problems with saved widget state (the affected widgets are skipped, the rest load). */
+  warnings: string[];
+}
+
+/** A notebook that does not exist yet opens empty; it is written on first save. */
+export async function loadNotebookFile(path: string, blobs?: BlobStore): Promise<LoadedNotebook> {
+  if (!existsSync(path)) {
+    const doc = A.change(A.init<NotebookDoc>(), (d) =>
+      initNotebookDoc(d, { nbformat: 4, nbformatMinor: 5, metadataJson: '{}', extraJson: null, cells: [] }),
+    );
+    return { doc, exists: false, warnings: [] };
+  }
+  if ((await stat(path)).isDirectory()) throw new NotebookFileError('notebook-invalid', `${path} is a directory, not a notebook`);
+  let nb: Notebook;
+  try {
+    nb = readNotebook(await readFile(path, 'utf8'));
+  } catch (err) {
+    if (err instanceof NotebookFormatError) throw new NotebookFileError('notebook-invalid', `${path}: ${err.message}`);
+    throw err;
+  }
+  return { ...notebookToDoc(nb, blobs), exists: true };
+}
+
+export function notebookToDoc(nb: Notebook, blobs?: BlobStore): { doc: A.Doc<NotebookDoc>; warnings: string[] } {
+  const { records, problems } = readWidgetState(nb);
+  const metadata: JsonObject = { ...nb.metadata };
+  const widgets = metadata.widgets;
+  if (widgets && typeof widgets === 'object' && !Array.isArray(widgets) && problems.length === 0) {
+    // Saved widget state moves into `comms`; any other keys under metadata.widgets stay.
+    const { [WIDGET_STATE_MIME]: _saved, ...rest } = widgets as JsonObject;
+    if (Object.keys(rest).length) metadata.widgets = rest;
+    else delete metadata.widgets;
+  }
+  const taken = new Set<string>();
+  const cells: NewCell[] = nb.cells.map((cell) => {
+    let id = cell.id;
+    if (!id || taken.has(id)) id = newCellId(taken);
+    taken.add(id);
+    return {
+      id,
+      cellType: cell.cell_type,
+      source: cell.source,
+      metadataJson: compact(cell.metadata),
+      executionCount: cell.cell_type === 'code' ? cell.execution_count : null,
+      outputsJson: cell.cell_type === 'code' ? cell.outputs.map((o) => compact(outputToJson(o))) : [],
+      attachmentsJson: cell.cell_type !== 'code' && cell.attachments !== undefined ? compact(cell.attachments as Json) : null,
+      extraJson: cell.extra && Object.keys(cell.extra).length ? compact(cell.extra) : null,
+    };
+  });
+  let doc = A.change(A.init<NotebookDoc>(), (d) =>
+    initNotebookDoc(d, {
+      nbformat: 4,
+      nbformatMinor: nb.nbformat_minor,
+      metadataJson: compact(metadata),
+      extraJson: nb.extra && Object.keys(nb.extra).length ? compact(nb.extra) : null,
+      cells,
+    }),
+  );
+  if (problems.length === 0 && Object.keys(records).length) {
+    doc = A.change(doc, (d) => putSavedWidgets(d, records, blobs));
+  }
+  return { doc, warnings: problems };
+}
+
+/** Saved widgets enter `comms` children-first, so `seq` order is creation-safe. */
+function putSavedWidgets(d: NotebookDoc, records: WidgetStateRecords, blobs?: BlobStore): void {
+  for (const id of referenceOrder(records)) {
+    const record = records[id]!;
+    const state: JsonObject = { ...record.state };
+    for (const buffer of record.buffers ?? []) {
+      if (!blobs) break;
+      const bytes =
+        buffer.encoding === 'hex' ? new Uint8Array(Buffer.from(buffer.data, 'hex')) : new Uint8Array(Buffer.from(buffer.data, 'base64'));
+      setAtPath(state, buffer.path, blobRef(blobs.put(bytes)) as unknown as Json);
+    }
+    const stateJson: Record<string, string> = {};
+    for (const [key, value] of Object.entries(state)) stateJson[key] = compact(value);
+    putComm(d, id, {
+      targetName: WIDGET_TARGET,
+      modelModule: record.model_module,
+      modelModuleVersion: record.model_module_version,
+      modelName: record.model_name,
+      origin: 'saved',
+      stateJson,
+    });
+  }
+}
+
+function setAtPath(root: JsonObject, path: (string | number)[], value: Json): void {
+  let node: Json = root;
+  for (const step of path.slice(0, -1)) {
+    if (node === null || typeof node !== 'object') return;
+    node = (node as Record<string | number, Json>)[step] ?? null;
+  }
+  if (node !== null && typeof node === 'object') (node as Record<string | number, Json>)[path[path.length - 1]!] = value;
+}
+
+/** Model ids ordered so every `IPY_MODEL_<id>` reference comes before the model using it. */
+export function referenceOrder(records: WidgetStateRecords): string[] {
+  const order: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const refsOf = (value: unknown, out: Set<string>) => {
+    if (typeof value === 'string') {
+      if (value.startsWith('IPY_MODEL_')) out.add(value.slice('IPY_MODEL_'.length));
+    } else if (Array.isArray(value)) value.forEach((v) => refsOf(v, out));
+    else if (value && typeof value === 'object') Object.values(value).forEach((v) => refsOf(v, out));
+  };
+  const visit = (id: string) => {
+    if (state.get(id)) return; // done, or a cycle: place it where we are
+    state.set(id, 'visiting');
+    const refs = new Set<string>();
+    refsOf(records[id]?.state, refs);
+    for (const ref of [...refs].sort()) if (records[ref]) visit(ref);
+    state.set(id, 'done');
+    order.push(id);
+  };
+  for (const id of Object.keys(records).sort()) visit(id);
+  return order;
+}
+
+// ---- save ------------------------------------------------------------------------------
+
+const parse = (s: Parameters<typeof text>[0]): Json => (s == null ? null : parseJson(text(s)));
+
+/** The notebook a doc represents, validated by the same reader that opens files. */
+export function docToNotebook(doc: NotebookDoc, blobs?: BlobStore): Notebook {
+  const cells: Json[] = doc.cells.map((cell) => {
+    const out: JsonObject = { ...((parse(cell.extra) as JsonObject | null) ?? {}) };
+    out.id = cell.id;
+    out.cell_type = cell.cellType;
+    out.metadata = parse(cell.metadata) ?? {};
+    out.source = text(cell.source);
+    if (cell.cellType === 'code') {
+      out.execution_count = cell.executionCount;
+      out.outputs = cell.outputs.map((o) => parse(o));
+    } else if (cell.attachments) {
+      out.attachments = parse(cell.attachments);
+    }
+    return out;
+  });
+  const json: JsonObject = {
+    ...((parse(doc.extra) as JsonObject | null) ?? {}),
+    nbformat: 4,
+    // Every cell has an id in the doc, and ids need nbformat 4.5.
+    nbformat_minor: Math.max(doc.nbformatMinor, 5),
+    metadata: parse(doc.metadata) ?? {},
+    cells,
+  };
+  return withWidgetState(notebookFromJson(json), widgetRecords(doc, blobs));
+}
+
+function widgetRecords(doc: NotebookDoc, blobs?: BlobStore): WidgetStateRecords {
+  const records: WidgetStateRecords = {};
+  for (const id of getCommIds(doc)) {
+    const comm = doc.comms[id]!;
+    if (text(comm.targetName) !== WIDGET_TARGET) continue;
+    const state: JsonObject = {};
+    const buffers: { path: (string | number)[]; encoding: 'base64'; data: string }[] = [];
+    for (const key of Object.keys(comm.state)) {
+      state[key] = extractBuffers(parse(comm.state[key]), [key], buffers, blobs);
+    }
+    records[id] = {
+      model_name: text(comm.modelName),
+      model_module: text(comm.modelModule),
+      model_module_version: text(comm.modelModuleVersion),
+      state,
+      ...(buffers.length ? { buffers } : {}),
+    };
+  }
+  return records;
+}
+
+/** Blob references become base64 buffers, as the widget-state schema stores them. */
+function extractBuffers(
+  value: Json,
+  path: (string | number)[],
+  buffers: { path: (string | number)[]; encoding: 'base64'; data: string }[],
+  blobs?: BlobStore,
+): Json {
+  if (isBlobRef(value)) {
+    const bytes = blobs?.get(value.$quireBlob);
+    if (bytes) buffers.push({ path, encoding: 'base64', data: Buffer.from(bytes).toString('base64') });
+    return null;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => extractBuffers(v, [...path, i], buffers, blobs));
+  if (value && typeof value === 'object' && !('lexeme' in value)) {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(value as JsonObject)) out[k] = extractBuffers(v, [...path, k], buffers, blobs);
+    return out;
+  }
+  return value;
+}
+
+/** Writes the doc as nbformat 4.5; returns the number of bytes written. */
+export async function saveNotebookFile(doc: NotebookDoc, path: string, blobs?: BlobStore): Promise<number> {
+  let textOut: string;
+  try {
+    textOut = writeNotebook(docToNotebook(doc, blobs));
+  } catch (err) {
+    throw new NotebookFileError('internal', `could not serialise ${path}; the file was not changed: ${(err as Error).message}`);
+  }
+  const tmp = `${path}.quire-${process.pid}.tmp`;
+  await writeFile(tmp, textOut, 'utf8');
+  await rename(tmp, path);
+  return Buffer.byteLength(textOut);
+}
+
+/** Notebook metadata JSON with `patch` merged in at the top level (used for kernelspec/language_info). */
+export function withNotebookMetadata(doc: NotebookDoc, patch: Record<string, unknown>): string {
+  const meta = (parse(doc.metadata) as JsonObject | null) ?? {};
+  return compact({ ...meta, ...(patch as JsonObject) });
+}
