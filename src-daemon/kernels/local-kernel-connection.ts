@@ -99,8 +99,8 @@ export class LocalKernelConnection implements KernelConnection {
 
   /** Serialises start/restart so two restarts never interleave. */
   private lifecycle: Promise<void> = Promise.resolve();
-  /** The start or restart in progress; send() waits for it. */
-  private starting: Promise<void> | undefined;
+  /** The restart in progress (stop + start); send() waits for it instead of failing. */
+  private restarting: Promise<void> | undefined;
   private startAbort: AbortController | undefined;
   private shutdownPromise: Promise<void> | undefined;
 
@@ -149,13 +149,15 @@ export class LocalKernelConnection implements KernelConnection {
     if (!['shell', 'control', 'stdin'].includes(message.channel)) {
       throw new Error(`Cannot send on channel ${JSON.stringify(message.channel)}`);
     }
-    if (this.starting) await this.starting;
+    // A failed restart leaves no running instance, which runningInstance reports.
+    await this.restarting?.catch(() => {});
     const instance = this.runningInstance('send a message');
     return this.sendOn(instance, message);
   }
 
   async interrupt(): Promise<void> {
-    if (this.starting) await this.starting;
+    // Mid-restart there is no code running to interrupt; waiting would interrupt the fresh kernel.
+    if (this.restarting) return;
     const instance = this.runningInstance('interrupt it');
     if (this.spec.interrupt_mode === 'message') {
       const msgId = await this.sendOn(instance, { channel: 'control', msg_type: 'interrupt_request', content: {} });
@@ -173,7 +175,7 @@ export class LocalKernelConnection implements KernelConnection {
   }
 
   restart(): Promise<void> {
-    return this.serialise(async () => {
+    const run = this.serialise(async () => {
       if (this.shutdownPromise) throw new Error(`Kernel ${this.spec.display_name} has been shut down`);
       this.setStatus('restarting');
       const old = this.instance;
@@ -186,6 +188,12 @@ export class LocalKernelConnection implements KernelConnection {
         throw error;
       }
     });
+    this.restarting = run;
+    const clear = () => {
+      if (this.restarting === run) this.restarting = undefined;
+    };
+    run.then(clear, clear);
+    return run;
   }
 
   shutdown(): Promise<void> {
@@ -205,17 +213,17 @@ export class LocalKernelConnection implements KernelConnection {
 
   // --- starting ------------------------------------------------------------------------------
 
-  private runStart(): Promise<void> {
+  /** Starts a new instance; shutdown() can cancel it through startAbort. */
+  private async runStart(): Promise<void> {
+    // shutdown() may have arrived while a restart was still stopping the old process.
+    if (this.shutdownPromise) throw cancelledError();
     const abort = new AbortController();
     this.startAbort = abort;
-    const run = this.startInstance(abort.signal);
-    this.starting = run;
-    const clear = () => {
-      if (this.starting === run) this.starting = undefined;
+    try {
+      await this.startInstance(abort.signal);
+    } finally {
       if (this.startAbort === abort) this.startAbort = undefined;
-    };
-    run.then(clear, clear);
-    return run;
+    }
   }
 
   private async startInstance(signal: AbortSignal): Promise<void> {
@@ -303,14 +311,15 @@ export class LocalKernelConnection implements KernelConnection {
     const sent = new Set<string>();
     let reply: Record<string, unknown> | undefined;
     let replyAt = 0;
+    /** iopub delivered something caused by one of our requests (so its 'idle' will follow). */
     let sawIopub = false;
     let sawIdle = false;
     let wake = () => {};
     const untap = this.tap((message) => {
       const ours = sent.has(message.parent_header.msg_id ?? '');
-      if (message.channel === 'iopub') {
+      if (message.channel === 'iopub' && ours) {
         sawIopub = true;
-        if (ours && message.header.msg_type === 'status' && message.content.execution_state === 'idle') sawIdle = true;
+        if (message.header.msg_type === 'status' && message.content.execution_state === 'idle') sawIdle = true;
       } else if (ours && message.header.msg_type === 'kernel_info_reply') {
         reply ??= message.content;
       } else return;
@@ -405,7 +414,7 @@ export class LocalKernelConnection implements KernelConnection {
 
   private async sendOn(instance: Instance, message: OutgoingMessage): Promise<string> {
     const header: MessageHeader = {
-      msg_id: randomUUID(),
+      msg_id: message.msg_id ?? randomUUID(),
       msg_type: message.msg_type,
       session: this.session,
       username: this.username,

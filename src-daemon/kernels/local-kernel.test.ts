@@ -2,6 +2,7 @@
  * Integration tests against a real ipykernel from the project's venv: real processes,
  * real ZeroMQ sockets, real files.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -184,6 +185,31 @@ describe('LocalKernelProvider with a real ipykernel', () => {
     const { reply, iopub } = await execute(kernel, 'print(x)');
     expect(reply.content).toMatchObject({ status: 'error', ename: 'NameError' });
     expect(iopub.some((m) => m.header.msg_type === 'error')).toBe(true);
+    // The kernel left on its own after shutdown_request; no signals were needed.
+    expect(warnings.filter((w) => w.includes('ignored shutdown_request'))).toEqual([]);
+  });
+
+  it('holds messages sent during a restart for the new kernel', async () => {
+    const { kernel } = await launch();
+    await execute(kernel, 'y = 1');
+    const restarted = kernel.restart();
+    const { reply, iopub } = await execute(kernel, "print('y' in globals())");
+    await restarted;
+    expect(reply.content.status).toBe('ok');
+    expect(iopub.find((m) => m.header.msg_type === 'stream')?.content.text).toBe('False\n');
+  });
+
+  it('shutdown during a restart wins, and later restarts are refused', async () => {
+    const { kernel } = await launch();
+    const restarted = kernel.restart().then(
+      () => 'restarted',
+      () => 'failed',
+    );
+    await kernel.shutdown();
+    expect(['restarted', 'failed']).toContain(await restarted);
+    expect(kernel.status).toBe('dead');
+    expect(kernel.pid).toBeUndefined();
+    await expect(kernel.restart()).rejects.toThrow(/shut down/);
   });
 
   it('reports dead promptly when the kernel process is killed', async () => {
@@ -198,6 +224,23 @@ describe('LocalKernelProvider with a real ipykernel', () => {
     await expect(kernel.send({ channel: 'shell', msg_type: 'kernel_info_request', content: {} })).rejects.toThrow(
       /not running/,
     );
+  });
+
+  it('reports dead when the kernel stops answering heartbeats', async () => {
+    const fastHeartbeat = new LocalKernelProvider({ runtimeDir, logger, heartbeatIntervalMs: 250, heartbeatTimeoutMs: 1_000 });
+    const kernel = await fastHeartbeat.launch(spec, { cwd: os.tmpdir() });
+    launched.add(kernel);
+    // Survives a few healthy heartbeat rounds first.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(kernel.status).toBe('idle');
+    const dead = waitForEvent(kernel, (e) => e.type === 'status' && e.status === 'dead', 10_000);
+    process.kill(kernel.pid!, 'SIGSTOP'); // alive but silent: only the heartbeat can notice
+    try {
+      const event = await dead;
+      expect(event.type === 'status' && event.reason).toMatch(/heartbeat/);
+    } finally {
+      process.kill(kernel.pid!, 'SIGCONT');
+    }
   });
 
   it('shuts down: no process left, connection file and log removed, idempotent', async () => {
@@ -233,5 +276,28 @@ describe('LocalKernelProvider with a real ipykernel', () => {
   it('fails to launch with a clear message when argv[0] does not exist', async () => {
     const missing: KernelSpec = { ...spec, name: 'missing', argv: ['/nonexistent/python', '-f', '{connection_file}'] };
     await expect(provider.launch(missing, { cwd: os.tmpdir() })).rejects.toThrow(/Could not start kernel.*ENOENT/);
+  });
+
+  it('leaves nothing that keeps Node alive after shutdown or kernel death', async () => {
+    // A separate Node process: it must exit on its own once its kernels are gone.
+    const script = fileURLToPath(new URL('./exit-check.fixture.ts', import.meta.url));
+    const started = Date.now();
+    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', script, runtimeDir, JSON.stringify(spec)], {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+      child.on('exit', (exitCode) => {
+        clearTimeout(timer);
+        resolve({ code: exitCode, output });
+      });
+    });
+    expect(output).toContain('kernels gone');
+    expect(code, output).toBe(0);
+    expect(Date.now() - started).toBeLessThan(40_000);
   });
 });

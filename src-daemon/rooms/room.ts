@@ -136,7 +136,14 @@ export class Room {
 
   private applyOps(ops: ((d: NotebookDoc) => void)[]): void {
     this.commit((d) => {
-      for (const op of ops) op(d);
+      for (const op of ops) {
+        // One bad kernel message must not take the rest of the batch (or the room) with it.
+        try {
+          op(d);
+        } catch (err) {
+          this.deps.logger.error(`room ${this.id}: doc update failed: ${(err as Error).stack ?? String(err)}`);
+        }
+      }
     });
   }
 
@@ -514,10 +521,14 @@ export class Room {
       throw err;
     }
     return new Promise<ExecuteResult>((resolve, reject) => {
+      // Registered before sending: the reply can arrive before send() resolves.
+      const msgId = randomUUID();
+      this.executions.set(msgId, { msgId, cellId, outputs: [], replied: false, idle: false, result: null, requester, resolve });
       kernel
         .send({
           channel: 'shell',
           msg_type: 'execute_request',
+          msg_id: msgId,
           content: {
             code,
             silent: false,
@@ -527,19 +538,14 @@ export class Room {
             stop_on_error: true,
           },
         })
-        .then((msgId) => {
-          this.executions.set(msgId, {
-            msgId,
-            cellId,
-            outputs: [],
-            replied: false,
-            idle: false,
-            result: null,
-            requester,
-            resolve,
-          });
-        })
-        .catch((err: Error) => reject(new RoomError('kernel-error', `could not send to the kernel: ${err.message}`)));
+        .catch((err: Error) => {
+          this.executions.delete(msgId);
+          if (cellId) {
+            const id = cellId;
+            this.change((d) => setCellRun(d, id, 'idle'));
+          }
+          reject(new RoomError('kernel-error', `could not send to the kernel: ${err.message}`));
+        });
     });
   }
 

