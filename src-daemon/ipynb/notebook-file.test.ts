@@ -222,7 +222,7 @@ describe('notebookToDoc / docToNotebook with saved widget state', () => {
   // `state` without `value` plus `buffers: [{path: ["value"], ...}]`. Quire writes
   // `"value": null` into state, so an untouched notebook with binary widget state does not
   // round-trip byte-stably (DESIGN.md: "Untouched notebooks round-trip byte-stably").
-  it.fails('an untouched notebook with a saved binary buffer round-trips byte-identically', () => {
+  it('an untouched notebook with a saved binary buffer round-trips byte-identically', () => {
     const text = notebookText({
       version_major: 2,
       version_minor: 0,
@@ -241,7 +241,7 @@ describe('notebookToDoc / docToNotebook with saved widget state', () => {
   // is malformed, no saved widget is loaded (contrary to LoadedNotebook.warnings / readWidgetState:
   // "the affected widgets are skipped, the rest load"), and on save withWidgetState({}) deletes
   // metadata.widgets[WIDGET_STATE_MIME] entirely, so the good widgets' saved state is lost too.
-  it.fails('a notebook with one malformed widget entry loads the good ones and loses nothing on save', () => {
+  it('a notebook with one malformed widget entry loads the good ones and loses nothing on save', () => {
     const text = notebookText({
       version_major: 2,
       version_minor: 0,

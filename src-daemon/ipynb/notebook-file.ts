@@ -14,6 +14,7 @@ import {
   readNotebook,
   writeNotebook,
   NotebookFormatError,
+  PyNumber,
   type Json,
   type JsonObject,
   type Notebook,
@@ -85,9 +86,23 @@ export function notebookToDoc(nb: Notebook, blobs?: BlobStore): { doc: A.Doc<Not
   const { records, problems } = readWidgetState(nb);
   const metadata: JsonObject = { ...nb.metadata };
   const widgets = metadata.widgets;
-  if (widgets && typeof widgets === 'object' && !Array.isArray(widgets) && problems.length === 0) {
-    // Saved widget state moves into `comms`; any other keys under metadata.widgets stay.
-    const { [WIDGET_STATE_MIME]: _saved, ...rest } = widgets as JsonObject;
+  if (isObject(widgets) && isObject(widgets[WIDGET_STATE_MIME])) {
+    const saved = widgets[WIDGET_STATE_MIME] as JsonObject;
+    const rest: JsonObject = { ...widgets };
+    delete rest[WIDGET_STATE_MIME];
+    const rawState = saved.state;
+    if (Object.keys(records).length > 0 || problems.length === 0) {
+      // Readable widgets move into `comms`. Entries that could not be read stay in the
+      // metadata verbatim, so saving writes them back instead of losing them.
+      const unreadable: JsonObject = {};
+      if (isObject(rawState)) {
+        for (const [id, entry] of Object.entries(rawState)) if (!(id in records)) unreadable[id] = entry;
+      }
+      if (Object.keys(unreadable).length) rest[WIDGET_STATE_MIME] = { ...saved, state: unreadable };
+    } else {
+      // Nothing readable at all (wrong version, wrong shape): keep the whole entry as it was.
+      rest[WIDGET_STATE_MIME] = saved;
+    }
     if (Object.keys(rest).length) metadata.widgets = rest;
     else delete metadata.widgets;
   }
@@ -116,7 +131,7 @@ export function notebookToDoc(nb: Notebook, blobs?: BlobStore): { doc: A.Doc<Not
       cells,
     }),
   );
-  if (problems.length === 0 && Object.keys(records).length) {
+  if (Object.keys(records).length) {
     doc = A.change(doc, (d) => putSavedWidgets(d, records, blobs));
   }
   return { doc, warnings: problems };
@@ -144,6 +159,10 @@ function putSavedWidgets(d: NotebookDoc, records: WidgetStateRecords, blobs?: Bl
       stateJson,
     });
   }
+}
+
+function isObject(v: Json | undefined): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof PyNumber);
 }
 
 function setAtPath(root: JsonObject, path: (string | number)[], value: Json): void {
@@ -206,18 +225,68 @@ export function docToNotebook(doc: NotebookDoc, blobs?: BlobStore): Notebook {
     metadata: parse(doc.metadata) ?? {},
     cells,
   };
-  return withWidgetState(notebookFromJson(json), widgetRecords(doc, blobs));
+  const nb = notebookFromJson(json);
+  // Entries kept verbatim because they could not be read on open (see notebookToDoc).
+  const kept = (nb.metadata.widgets as JsonObject | undefined)?.[WIDGET_STATE_MIME];
+  const out = withWidgetState(nb, widgetRecords(doc, blobs));
+  if (isObject(kept) && isObject(kept.state) && Object.keys(kept.state).length) {
+    const widgets = { ...((out.metadata.widgets as JsonObject | undefined) ?? {}) };
+    const current = widgets[WIDGET_STATE_MIME];
+    widgets[WIDGET_STATE_MIME] = isObject(current)
+      ? { ...current, state: { ...kept.state, ...(current.state as JsonObject) } }
+      : kept;
+    out.metadata = { ...out.metadata, widgets };
+  }
+  return out;
+}
+
+/**
+ * Which widgets a save keeps: every live kernel widget (as JupyterLab saves its whole
+ * manager). Widgets loaded from the file all stay until the kernel has made widgets of
+ * its own (so an untouched notebook saves unchanged); from then on only those an output
+ * or a live widget still refers to, so re-running a notebook does not pile up stale state.
+ */
+function savedWidgetIds(doc: NotebookDoc): Set<string> {
+  const ids = getCommIds(doc);
+  if (!ids.some((id) => doc.comms[id]!.origin === 'kernel')) return new Set(ids);
+  const keep = new Set<string>();
+  const queue: string[] = [];
+  const visit = (id: string) => {
+    if (!keep.has(id) && doc.comms[id]) {
+      keep.add(id);
+      queue.push(id);
+    }
+  };
+  const scan = (value: unknown) => {
+    if (typeof value === 'string') {
+      if (value.startsWith('IPY_MODEL_')) visit(value.slice('IPY_MODEL_'.length));
+    } else if (Array.isArray(value)) value.forEach(scan);
+    else if (value && typeof value === 'object') {
+      const modelId = (value as { model_id?: unknown }).model_id;
+      if (typeof modelId === 'string') visit(modelId);
+      Object.values(value).forEach(scan);
+    }
+  };
+  for (const id of getCommIds(doc)) if (doc.comms[id]!.origin === 'kernel') visit(id);
+  for (const cell of doc.cells) for (const o of cell.outputs) scan(JSON.parse(text(o)));
+  while (queue.length) {
+    const comm = doc.comms[queue.pop()!]!;
+    for (const key of Object.keys(comm.state)) scan(JSON.parse(text(comm.state[key])));
+  }
+  return keep;
 }
 
 function widgetRecords(doc: NotebookDoc, blobs?: BlobStore): WidgetStateRecords {
   const records: WidgetStateRecords = {};
+  const keep = savedWidgetIds(doc);
   for (const id of getCommIds(doc)) {
     const comm = doc.comms[id]!;
-    if (text(comm.targetName) !== WIDGET_TARGET) continue;
+    if (text(comm.targetName) !== WIDGET_TARGET || !keep.has(id)) continue;
     const state: JsonObject = {};
     const buffers: { path: (string | number)[]; encoding: 'base64'; data: string }[] = [];
     for (const key of Object.keys(comm.state)) {
-      state[key] = extractBuffers(parse(comm.state[key]), [key], buffers, blobs);
+      const value = extractBuffers(parse(comm.state[key]), [key], buffers, blobs);
+      if (value !== undefined) state[key] = value;
     }
     records[id] = {
       model_name: text(comm.modelName),
@@ -230,22 +299,29 @@ function widgetRecords(doc: NotebookDoc, blobs?: BlobStore): WidgetStateRecords 
   return records;
 }
 
-/** Blob references become base64 buffers, as the widget-state schema stores them. */
+/**
+ * Blob references become base64 buffers, as the widget-state schema stores them. Like
+ * ipywidgets' remove_buffers, a buffer under an object key removes the key (undefined
+ * here) and one in a list leaves null, so untouched saved state round-trips exactly.
+ */
 function extractBuffers(
   value: Json,
   path: (string | number)[],
   buffers: { path: (string | number)[]; encoding: 'base64'; data: string }[],
   blobs?: BlobStore,
-): Json {
+): Json | undefined {
   if (isBlobRef(value)) {
     const bytes = blobs?.get(value.$quireBlob);
     if (bytes) buffers.push({ path, encoding: 'base64', data: Buffer.from(bytes).toString('base64') });
-    return null;
+    return undefined;
   }
-  if (Array.isArray(value)) return value.map((v, i) => extractBuffers(v, [...path, i], buffers, blobs));
-  if (value && typeof value === 'object' && !('lexeme' in value)) {
+  if (Array.isArray(value)) return value.map((v, i) => extractBuffers(v, [...path, i], buffers, blobs) ?? null);
+  if (isObject(value)) {
     const out: JsonObject = {};
-    for (const [k, v] of Object.entries(value as JsonObject)) out[k] = extractBuffers(v, [...path, k], buffers, blobs);
+    for (const [k, v] of Object.entries(value)) {
+      const x = extractBuffers(v, [...path, k], buffers, blobs);
+      if (x !== undefined) out[k] = x;
+    }
     return out;
   }
   return value;

@@ -18,13 +18,11 @@ import {
 } from './nbformat';
 import { type Json, type JsonObject, JsonSyntaxError, PyNumber, dumps } from './pyjson';
 
-// Node built-ins come from process.getBuiltinModule: the src-shared lint rule forbids importing
-// them (it guards code that ships to the renderer); this test only ever runs in Node.
-const { execFileSync } = process.getBuiltinModule('node:child_process');
-const { mkdtempSync, readFileSync, rmSync } = process.getBuiltinModule('node:fs');
-const { tmpdir } = process.getBuiltinModule('node:os');
-const { join, resolve } = process.getBuiltinModule('node:path');
-const { fileURLToPath } = process.getBuiltinModule('node:url');
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PYTHON = resolve(ROOT, process.env['QUIRE_VENV'] || '.venv', 'bin/python');

@@ -10,11 +10,9 @@ import {
   toPlain,
 } from './pyjson';
 
-// Node built-ins come from process.getBuiltinModule: the src-shared lint rule forbids importing
-// them (it guards code that ships to the renderer); this test only ever runs in Node.
-const { execFileSync } = process.getBuiltinModule('node:child_process');
-const { resolve } = process.getBuiltinModule('node:path');
-const { fileURLToPath } = process.getBuiltinModule('node:url');
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PYTHON = resolve(ROOT, process.env['QUIRE_VENV'] || '.venv', 'bin/python');
