@@ -1,0 +1,108 @@
+/**
+ * Test harness: a real daemon process in a throwaway QUIRE_HOME, real clients over its
+ * socket, and the real CLI as separate processes.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect, type QuireClient } from '../sdk/index';
+import { defaultPaths } from '../sdk/daemon-launcher';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const QUIRE_BIN = join(REPO_ROOT, 'bin', 'quire.mjs');
+
+export interface TestDaemon {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  process: ChildProcess;
+  /** A new client connection (its own replicas). */
+  client(name?: string): Promise<QuireClient>;
+  /** Runs the real `quire` CLI in a child process against this daemon. */
+  cli(args: string[], options?: { timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** A notebook path inside the test dir, optionally written with `cells` first. */
+  notebook(name: string, cells?: { cell_type?: 'code' | 'markdown'; source: string }[]): string;
+  stop(): Promise<void>;
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export function cliIn(env: NodeJS.ProcessEnv, cwd: string) {
+  return (args: string[], options: { timeoutMs?: number } = {}) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [QUIRE_BIN, ...args],
+        { env, cwd, timeout: options.timeoutMs ?? 60_000 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+}
+
+/** Starts `quire daemon` in the foreground in a fresh QUIRE_HOME (short path: unix sockets cap at ~100 bytes). */
+export async function startTestDaemon(): Promise<TestDaemon> {
+  const home = mkdtempSync(join(tmpdir(), 'qd-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, QUIRE_HOME: home };
+  const child = spawn(process.execPath, [QUIRE_BIN, 'daemon'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const paths = defaultPaths(env);
+  await waitFor(() => existsSync(paths.socket) || child.exitCode !== null, 'the daemon socket', 30_000).catch((err) => {
+    throw new Error(`${(err as Error).message}\n${stderr}`);
+  });
+  if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${stderr}`);
+  const clients: QuireClient[] = [];
+  const notebooks = join(home, 'nb');
+  return {
+    home,
+    env,
+    process: child,
+    async client(name = 'test') {
+      const c = await connect({ env, autostart: false, clientName: name });
+      clients.push(c);
+      return c;
+    },
+    cli: cliIn(env, home),
+    notebook(name, cells) {
+      const path = join(home, name);
+      if (cells) {
+        writeFileSync(
+          path,
+          JSON.stringify({
+            nbformat: 4,
+            nbformat_minor: 5,
+            metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+            cells: cells.map((c, i) => ({
+              id: `cell-${i}`,
+              cell_type: c.cell_type ?? 'code',
+              metadata: {},
+              source: c.source,
+              ...(c.cell_type === 'markdown' ? {} : { outputs: [], execution_count: null }),
+            })),
+          }),
+        );
+      }
+      void notebooks;
+      return path;
+    },
+    async stop() {
+      for (const c of clients) c.connection.close();
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await waitFor(() => child.exitCode !== null, 'the daemon to exit', 15_000).catch(() => child.kill('SIGKILL'));
+      }
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
