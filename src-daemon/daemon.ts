@@ -199,6 +199,7 @@ export class Daemon implements ConnectionHandler {
       room.flush();
       const target = params.path ? resolve(params.path) : room.path;
       const bytes = await saveNotebookFile(room.doc, target, this.blobs);
+      if (target === room.path) room.markSaved();
       return { path: target, bytes };
     },
     sendCustom: (conn, params: { roomId: string; commId: string; content: Record<string, unknown>; buffers?: string[] }) => {

@@ -8,6 +8,7 @@ import {
   getCells,
   getComms,
   getKernel,
+  setCellSource,
   setCommState,
   type CellView,
   type CommRecord,
@@ -124,6 +125,15 @@ export class NotebookSession {
     if (!this.doc.comms?.[commId]) throw new Error(`no widget ${commId} in ${this.path}`);
     this.doc = A.change(this.doc, (d) => {
       setCommState(d, commId, patch);
+    });
+    for (const l of this.changeListeners) l(this.doc);
+    this.sendSync();
+  }
+
+  /** Replaces a cell's source in this replica (as a text diff, so concurrent edits merge). */
+  setCellSource(cellId: string, source: string): void {
+    this.doc = A.change(this.doc, (d) => {
+      if (!setCellSource(d, cellId, source)) throw new Error(`no cell ${cellId} in ${this.path}`);
     });
     for (const l of this.changeListeners) l(this.doc);
     this.sendSync();

@@ -18,6 +18,9 @@ import {
   getCommStateText,
   getKernel,
   getNotebookMetadata,
+  isDirty,
+  pathDirties,
+  setDirty,
   replaceCellOutput,
   setCellExecutionCount,
   setCellRun,
@@ -157,10 +160,16 @@ export class Room {
         this.currentDraft = null;
       }
     });
-    if (A.getHeads(this.docValue).join() !== before.join()) this.docChanged();
+    if (A.getHeads(this.docValue).join() !== before.join()) this.docChanged(before);
   }
 
-  private docChanged(): void {
+  private docChanged(before?: A.Heads): void {
+    if (before && !isDirty(this.docValue)) {
+      const after = A.getHeads(this.docValue);
+      if (A.diff(this.docValue, before, after).some((p) => pathDirties(p.path))) {
+        this.docValue = A.change(this.docValue, (d) => setDirty(d, true));
+      }
+    }
     this.deps.onDocChanged?.(this);
     this.scheduleSync();
   }
@@ -192,7 +201,7 @@ export class Room {
     const after = A.getHeads(next);
     if (after.join() !== before.join()) {
       this.forwardPeerEdits(before, after);
-      this.docChanged();
+      this.docChanged(before);
     }
     this.syncPeer(peer);
   }
@@ -227,6 +236,11 @@ export class Room {
       // a sync state that wants to send twice in a row (it does not, normally).
       return;
     }
+  }
+
+  /** After a save: the doc matches its file again. */
+  markSaved(): void {
+    this.change((d) => setDirty(d, false));
   }
 
   hasHeads(heads: string[]): boolean {

@@ -18,7 +18,7 @@
  * - Binary buffers never enter the doc: a value is replaced by `{ "$quireBlob": sha256 }`
  *   and the bytes live in the daemon's content-addressed blob store.
  */
-import { ImmutableString } from '@automerge/automerge';
+import { ImmutableString, updateText } from '@automerge/automerge';
 
 /** Bump on breaking changes; readers refuse docs with a higher major than they know. */
 export const SCHEMA_VERSION = 1;
@@ -73,6 +73,8 @@ export interface NotebookDoc {
   /** The last `seq` handed out; comms are created in `seq` order. */
   commSeq: number;
   kernel: KernelDoc;
+  /** True once cells, metadata or widgets changed after the last load or save. */
+  dirty?: boolean;
 }
 
 // ---------------------------------------------------------------------------------
@@ -220,6 +222,15 @@ export function getKernel(doc: NotebookDoc): KernelView {
   };
 }
 
+export function isDirty(doc: NotebookDoc): boolean {
+  return doc.dirty === true;
+}
+
+/** Doc paths whose change makes the notebook differ from its file. */
+export function pathDirties(path: readonly (string | number)[]): boolean {
+  return path[0] === 'cells' || path[0] === 'comms' || path[0] === 'metadata' || path[0] === 'extra';
+}
+
 export function getNotebookMetadata(doc: NotebookDoc): Record<string, unknown> {
   return parseJsonText(doc.metadata, {}) as Record<string, unknown>;
 }
@@ -360,6 +371,18 @@ export function deleteCommsFrom(d: NotebookDoc, origin: CommOrigin): number {
 
 function cellById(d: NotebookDoc, cellId: string): CellDoc | undefined {
   return d.cells.find((c) => c.id === cellId);
+}
+
+export function setDirty(d: NotebookDoc, dirty: boolean): void {
+  if ((d.dirty === true) !== dirty) d.dirty = dirty;
+}
+
+/** Replaces a cell's source as a minimal text edit, so concurrent typing merges. */
+export function setCellSource(d: NotebookDoc, cellId: string, source: string): boolean {
+  const index = d.cells.findIndex((c) => c.id === cellId);
+  if (index < 0) return false;
+  updateText(d, ['cells', index, 'source'], source);
+  return true;
 }
 
 export function appendCell(d: NotebookDoc, cell: NewCell): void {
