@@ -9,6 +9,10 @@ let code;
 if (command === 'daemon') {
   const { main } = await import('../src-daemon/main.ts');
   code = await main(process.argv.slice(3));
+} else if (command === 'serve') {
+  // The browser host lives in src-main (the CLI in src-client may not import it).
+  const { main } = await import('../src-main/browser-host/main.ts');
+  code = await main(process.argv.slice(3));
 } else {
   const { main } = await import('../src-client/cli/main.ts');
   code = await main(process.argv.slice(2));

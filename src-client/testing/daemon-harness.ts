@@ -98,9 +98,9 @@ export async function startTestDaemon(): Promise<TestDaemon> {
     },
     async stop() {
       for (const c of clients) c.connection.close();
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-        await waitFor(() => child.exitCode !== null, 'the daemon to exit', 15_000).catch(() => child.kill('SIGKILL'));
+        await waitFor(() => child.exitCode !== null || child.signalCode !== null, 'the daemon to exit', 15_000).catch(() => child.kill('SIGKILL'));
       }
       rmSync(home, { recursive: true, force: true });
     },

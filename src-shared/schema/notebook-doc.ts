@@ -456,3 +456,14 @@ export function commStatePathOf(path: readonly (string | number)[]): { commId: s
 export function commPathOf(path: readonly (string | number)[]): string | null {
   return path[0] === 'comms' && typeof path[1] === 'string' && path.length === 2 ? path[1] : null;
 }
+
+/** The comm a diff path lies in, at any depth: its id, '' for the comms map itself, null outside comms. */
+export function commIdAtPath(path: readonly (string | number)[]): string | null {
+  if (path[0] !== 'comms') return null;
+  return typeof path[1] === 'string' ? path[1] : '';
+}
+
+/** Whether a change at this diff path alters what `getCells`, `getKernel` or `isDirty` read. */
+export function pathChangesNotebookView(path: readonly (string | number)[]): boolean {
+  return path[0] === 'cells' || path[0] === 'kernel' || path[0] === 'dirty';
+}

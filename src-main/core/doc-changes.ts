@@ -1,0 +1,69 @@
+/**
+ * What changed in a notebook replica between two sets of heads, in the terms windows use:
+ * a `CommsChange` (whole records of the comms that changed, ids of the ones that went) and
+ * whether the notebook view (cells, kernel, dirty) changed. Computed from `Automerge.diff`, so
+ * a slider drag costs one comm record, not a snapshot of every widget.
+ */
+import * as A from '@automerge/automerge';
+import type { CommsChange } from '../../src-shared/ipc/contract';
+import {
+  commIdAtPath,
+  commPathOf,
+  commStatePathOf,
+  getComm,
+  getCommIds,
+  getComms,
+  pathChangesNotebookView,
+  type CommRecord,
+  type NotebookDoc,
+} from '../../src-shared/schema/notebook-doc';
+
+export interface DocChanges {
+  /** Null when no comm changed. */
+  comms: CommsChange | null;
+  /** Cells, kernel or dirty flag changed. */
+  notebook: boolean;
+}
+
+export function sameHeads(a: readonly string[] | null, b: readonly string[]): boolean {
+  if (!a || a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((h) => set.has(h));
+}
+
+export function changesBetween(doc: A.Doc<NotebookDoc>, before: A.Heads, after: A.Heads): DocChanges {
+  const touched = new Set<string>();
+  let allComms = false;
+  let notebook = false;
+  for (const patch of A.diff(doc, before, after)) {
+    const path = patch.path;
+    // Whole comms (created, replaced, deleted) and single traits are the common cases.
+    const id = commPathOf(path) ?? commStatePathOf(path)?.commId ?? commIdAtPath(path);
+    if (id === '') allComms = true;
+    else if (id !== null) touched.add(id);
+    else if (pathChangesNotebookView(path)) notebook = true;
+  }
+  let comms: CommsChange | null = null;
+  if (allComms) {
+    comms = everything(doc, getCommIds(A.view(doc, before)));
+  } else if (touched.size > 0) {
+    const upserted: CommRecord[] = [];
+    const removed: string[] = [];
+    for (const id of touched) {
+      const record = getComm(doc, id);
+      if (record) upserted.push(record);
+      else removed.push(id);
+    }
+    upserted.sort((a, b) => a.seq - b.seq);
+    comms = { upserted, removed };
+  }
+  if (comms && comms.upserted.length === 0 && comms.removed.length === 0) comms = null;
+  return { comms, notebook };
+}
+
+/** Every comm of `doc`, and the ids of `previous` it no longer has (a full resync). */
+export function everything(doc: NotebookDoc, previous: Iterable<string>): CommsChange {
+  const upserted = getComms(doc);
+  const now = new Set(upserted.map((c) => c.id));
+  return { upserted, removed: [...new Set(previous)].filter((id) => !now.has(id)) };
+}

@@ -1,0 +1,586 @@
+/**
+ * The Electron-free core of the main process, shared by the Electron adapter and the browser
+ * host (DESIGN.md, "Two hosts, one shell"):
+ *
+ *  - one daemon connection (the SDK's `connect()`, which starts a daemon when none runs); when
+ *    it drops, every window hears `host:status {connected:false}`, the core reconnects with
+ *    backoff (starting a new daemon), reopens every notebook, resyncs the windows
+ *    (`notebook:changed` + `comms:changed` with everything) and says `host:status {connected:true}`;
+ *  - one replica (`NotebookSession`) per open notebook, shared by all of its windows and closed
+ *    with the last of them;
+ *  - the IPC router: `handle(windowId, channel, payload)` checks the sender, validates the
+ *    request against the contract and dispatches it to the window's notebook. It never throws:
+ *    every failure comes back as `{ ok: false, error }` with a message a person can act on;
+ *  - change fan-out: each replica change becomes a `comms:changed` with only the comms that
+ *    changed, and (at most once per frame) a `notebook:changed` when cells, kernel or the dirty
+ *    flag changed; kernel custom messages become `custom` events.
+ *
+ * Adapters own windows; the core knows them only as ids with a `WindowSink`.
+ */
+import { realpathSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import * as A from '@automerge/automerge';
+import type { z } from 'zod';
+import { connect, type ConnectOptions, type NotebookSession, type QuireClient } from '../../src-client/sdk/index';
+import {
+  parseRequest,
+  type Channel,
+  type ChannelResponse,
+  type Channels,
+  type EventName,
+  type Events,
+  type NotebookSnapshot,
+} from '../../src-shared/ipc/contract';
+import type { IpcReply } from '../../src-shared/ipc/websocket-wire';
+import { getCommIds, isDirty, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
+import { changesBetween, everything, sameHeads } from './doc-changes';
+
+/** How the core reaches one window. `send` must not throw for a window that is going away. */
+export interface WindowSink {
+  send<E extends EventName>(event: E, payload: Events[E]): void;
+}
+
+export interface CoreOptions {
+  /** Passed to the SDK's `connect()` (environment, daemon command, client name). */
+  connect?: ConnectOptions;
+  /** Where the core reports what it does (default: stderr). Never receives secrets. */
+  log?: (message: string) => void;
+  /** Reconnect backoff (default 200 ms doubling to 5 s). */
+  reconnectDelayMs?: { initial: number; max: number };
+  /** How long a request waits for its notebook while the daemon is (re)connecting (default 30 s). */
+  waitForNotebookMs?: number;
+  /** Minimum interval between `notebook:changed` events per notebook (default 16 ms, one frame). */
+  notebookEventIntervalMs?: number;
+}
+
+type Request<C extends Channel> = z.output<(typeof Channels)[C]>;
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(err: Error): void;
+  settled: boolean;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolveFn!: (value: T) => void;
+  let rejectFn!: (err: Error) => void;
+  const d: Deferred<T> = {
+    promise: new Promise<T>((res, rej) => {
+      resolveFn = res;
+      rejectFn = rej;
+    }),
+    resolve: (v) => {
+      if (d.settled) return;
+      d.settled = true;
+      resolveFn(v);
+    },
+    reject: (e) => {
+      if (d.settled) return;
+      d.settled = true;
+      rejectFn(e);
+    },
+    settled: false,
+  };
+  d.promise.catch(() => {}); // a rejection nobody waits for is not an error
+  return d;
+}
+
+class OpenNotebook {
+  session: NotebookSession | null = null;
+  /** Resolves with the session once (re)opened; rejects when the daemon refuses to open it. */
+  opening = deferred<NotebookSession>();
+  /** The last replica before a disconnect: what windows have seen, for the resync. */
+  previousDoc: A.Doc<NotebookDoc> | null = null;
+  readonly windows = new Set<number>();
+  pins = 0;
+  heads: A.Heads | null = null;
+  flushQueued = false;
+  notebookTimer: NodeJS.Timeout | null = null;
+  lastNotebookEvent = 0;
+  disposers: (() => void)[] = [];
+
+  constructor(readonly path: string) {}
+
+  detach(): void {
+    for (const d of this.disposers.splice(0)) d();
+    if (this.notebookTimer) clearTimeout(this.notebookTimer);
+    this.notebookTimer = null;
+  }
+}
+
+interface WindowEntry {
+  notebook: OpenNotebook;
+  sink: WindowSink;
+}
+
+/** The daemon's notion of a notebook's identity: absolute, symlinks resolved. */
+export function canonicalNotebookPath(p: string): string {
+  const abs = resolve(p);
+  try {
+    return realpathSync(abs);
+  } catch {
+    try {
+      return resolve(realpathSync(dirname(abs)), basename(abs));
+    } catch {
+      return abs;
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export class QuireCore {
+  private client: QuireClient | null = null;
+  private readonly notebooks = new Map<string, OpenNotebook>();
+  private readonly windows = new Map<number, WindowEntry>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private nextWindowId = 1;
+  private connectedFlag = false;
+  private reconnecting = false;
+  private closed = false;
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: CoreOptions = {}) {
+    this.log = options.log ?? ((m) => process.stderr.write(`quire: ${m}\n`));
+  }
+
+  /** Connects to the daemon (starting it when allowed). Throws with the reason when it cannot. */
+  async start(): Promise<void> {
+    if (this.client) return;
+    const client = await connect({ clientName: 'quire-main', ...this.options.connect });
+    if (this.closed) {
+      client.connection.close();
+      return;
+    }
+    this.adopt(client);
+    await Promise.all([...this.notebooks.values()].map((nb) => this.openSession(nb)));
+  }
+
+  get connected(): boolean {
+    return this.connectedFlag;
+  }
+
+  // ---- windows ----------------------------------------------------------------------------
+
+  /**
+   * Registers a window on a notebook and returns its id. The notebook opens in the background
+   * (requests wait for it); a notebook already open in another window shares its replica.
+   */
+  openWindow(path: string, sink: WindowSink): number {
+    if (this.closed) throw new Error('the Quire main process is shutting down');
+    const nb = this.notebookFor(path);
+    const id = this.nextWindowId++;
+    this.windows.set(id, { notebook: nb, sink });
+    nb.windows.add(id);
+    if (!this.connectedFlag && (this.client !== null || this.reconnecting)) safeSend(sink, 'host:status', { connected: false, message: 'Reconnecting to the Quire daemon…' });
+    return id;
+  }
+
+  /** Unregisters a window; the notebook's replica closes with its last window. */
+  closeWindow(windowId: number): void {
+    const entry = this.windows.get(windowId);
+    if (!entry) return;
+    this.windows.delete(windowId);
+    entry.notebook.windows.delete(windowId);
+    this.maybeDrop(entry.notebook);
+  }
+
+  hasWindow(windowId: number): boolean {
+    return this.windows.has(windowId);
+  }
+
+  /** The canonical notebook path of a window (undefined for an unknown window). */
+  windowPath(windowId: number): string | undefined {
+    return this.windows.get(windowId)?.notebook.path;
+  }
+
+  /** Window ids on the notebook at `path`. */
+  windowsOf(path: string): number[] {
+    return [...(this.notebooks.get(canonicalNotebookPath(path))?.windows ?? [])];
+  }
+
+  /** Resolves once the window's notebook is open (rejects with the reason it cannot be). */
+  async whenOpen(windowId: number): Promise<NotebookSnapshot> {
+    const entry = this.windows.get(windowId);
+    if (!entry) throw new Error(`window ${windowId} is not registered`);
+    return this.snapshot(await this.sessionOf(entry.notebook));
+  }
+
+  /**
+   * Keeps a notebook open with no window (the browser host holds its notebook for its lifetime).
+   * Resolves when it is open, rejects with the reason when it cannot be; returns the release.
+   */
+  async retain(path: string): Promise<() => void> {
+    const nb = this.notebookFor(path);
+    nb.pins++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      nb.pins--;
+      this.maybeDrop(nb);
+    };
+    try {
+      await this.sessionOf(nb);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return release;
+  }
+
+  /** The replica serving a window (tests: windows of one notebook share one). */
+  replicaOf(windowId: number): NotebookSession | null {
+    return this.windows.get(windowId)?.notebook.session ?? null;
+  }
+
+  /** Number of notebooks with an open (or opening) replica. */
+  get openNotebookCount(): number {
+    return this.notebooks.size;
+  }
+
+  // ---- the IPC router ---------------------------------------------------------------------
+
+  /** Handles one request from a window. Never throws. */
+  async handle(windowId: number, channel: string, payload: unknown): Promise<IpcReply> {
+    const entry = this.windows.get(windowId);
+    if (!entry) return { ok: false, error: `refused ${String(channel).slice(0, 100)}: the sender is not a registered Quire window` };
+    const parsed = parseRequest(channel, payload);
+    if (!parsed.ok) return { ok: false, error: parsed.error };
+    try {
+      const session = await this.sessionOf(entry.notebook);
+      return { ok: true, result: await this.dispatch(session, parsed.channel, parsed.request) };
+    } catch (err) {
+      return { ok: false, error: `${parsed.channel}: ${messageOf(err)}` };
+    }
+  }
+
+  private async dispatch(session: NotebookSession, channel: Channel, request: unknown): Promise<ChannelResponse[Channel]> {
+    switch (channel) {
+      case 'notebook:get':
+        return this.snapshot(session);
+      case 'comms:get':
+        return session.getWidgets();
+      case 'widget:update': {
+        const r = request as Request<'widget:update'>;
+        session.updateWidget(r.id, r.patch);
+        return null;
+      }
+      case 'custom:send': {
+        const r = request as Request<'custom:send'>;
+        await session.sendCustom(
+          r.id,
+          r.content,
+          (r.buffers ?? []).map((b) => new Uint8Array(Buffer.from(b, 'base64'))),
+        );
+        return null;
+      }
+      case 'blob:get': {
+        const r = request as Request<'blob:get'>;
+        return { base64: Buffer.from(await session.getBlob(r.hash)).toString('base64') };
+      }
+      case 'cell:execute': {
+        const r = request as Request<'cell:execute'>;
+        if (!session.getCells().some((c) => c.id === r.cellId)) throw new Error(`no cell ${r.cellId} in ${basename(session.path)}`);
+        const result = await session.execute({ cellId: r.cellId });
+        // Once this resolves, getComms()/getNotebook() show what the execution produced.
+        await session.confirmSync(10_000).catch(() => {});
+        return result;
+      }
+      case 'cell:set-source': {
+        const r = request as Request<'cell:set-source'>;
+        session.setCellSource(r.cellId, r.source);
+        return null;
+      }
+      case 'kernel:interrupt':
+        await session.interrupt();
+        return null;
+      case 'kernel:restart':
+        await session.restart();
+        return null;
+      case 'notebook:save':
+        return await session.save();
+    }
+  }
+
+  private snapshot(session: NotebookSession): NotebookSnapshot {
+    return {
+      path: session.path,
+      title: basename(session.path),
+      cells: session.getCells(),
+      kernel: session.getKernel(),
+      dirty: isDirty(session.current),
+    };
+  }
+
+  private async sessionOf(nb: OpenNotebook): Promise<NotebookSession> {
+    if (nb.session) return nb.session;
+    const waitMs = this.options.waitForNotebookMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              this.connectedFlag
+                ? `${basename(nb.path)} did not open within ${Math.round(waitMs / 1000)} s`
+                : `the Quire daemon is not reachable (reconnecting); try again in a moment`,
+            ),
+          ),
+        waitMs,
+      );
+    });
+    try {
+      return await Promise.race([nb.opening.promise, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // ---- notebooks ---------------------------------------------------------------------------
+
+  private notebookFor(path: string): OpenNotebook {
+    const key = canonicalNotebookPath(path);
+    let nb = this.notebooks.get(key);
+    if (!nb) {
+      nb = new OpenNotebook(key);
+      this.notebooks.set(key, nb);
+      if (this.client) void this.openSession(nb);
+    }
+    return nb;
+  }
+
+  /** Runs open/close work for one notebook path strictly in order (the SDK keys rooms by id). */
+  private serial<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const run = (this.chains.get(key) ?? Promise.resolve()).then(task);
+    const tail = run.then(
+      () => {},
+      () => {},
+    );
+    this.chains.set(key, tail);
+    void tail.then(() => {
+      if (this.chains.get(key) === tail) this.chains.delete(key);
+    });
+    return run;
+  }
+
+  private isLive(nb: OpenNotebook): boolean {
+    return this.notebooks.get(nb.path) === nb;
+  }
+
+  private openSession(nb: OpenNotebook): Promise<void> {
+    return this.serial(nb.path, async () => {
+      const client = this.client;
+      if (!client || !this.isLive(nb) || nb.session) return;
+      let session: NotebookSession;
+      try {
+        session = await client.openNotebook(nb.path);
+      } catch (err) {
+        if (this.client !== client || !client.connection.isOpen) return; // the reconnect retries
+        this.log(`cannot open ${nb.path}: ${messageOf(err)}`);
+        nb.opening.reject(new Error(`cannot open ${nb.path}: ${messageOf(err)}`));
+        return;
+      }
+      if (!this.isLive(nb) || this.client !== client) {
+        // Every window went away (or the connection did) while it opened.
+        await session.close().catch(() => {});
+        return;
+      }
+      this.attach(nb, session);
+    });
+  }
+
+  private attach(nb: OpenNotebook, session: NotebookSession): void {
+    nb.session = session;
+    nb.heads = A.getHeads(session.current);
+    nb.disposers.push(session.onChange(() => this.queueFlush(nb)));
+    nb.disposers.push(
+      session.onCustom((msg) =>
+        this.emit(nb, 'custom', {
+          id: msg.commId,
+          content: msg.content,
+          buffers: msg.buffers.map((b) => Buffer.from(b).toString('base64')),
+        }),
+      ),
+    );
+    const previous = nb.previousDoc;
+    nb.previousDoc = null;
+    nb.opening.resolve(session);
+    if (previous) {
+      // A resync after a reconnect: the windows' view may be arbitrarily stale.
+      this.emit(nb, 'notebook:changed', this.snapshot(session));
+      nb.lastNotebookEvent = Date.now();
+      this.emit(nb, 'comms:changed', everything(session.current, getCommIds(previous)));
+    }
+  }
+
+  private maybeDrop(nb: OpenNotebook): void {
+    if (nb.windows.size > 0 || nb.pins > 0 || !this.isLive(nb)) return;
+    this.notebooks.delete(nb.path);
+    nb.detach();
+    nb.opening.reject(new Error(`${basename(nb.path)} was closed`));
+    const session = nb.session;
+    nb.session = null;
+    if (session) {
+      void this.serial(nb.path, () => session.close()).catch((err) => {
+        if (this.client?.connection.isOpen) this.log(`closing ${nb.path}: ${messageOf(err)}`);
+      });
+    }
+  }
+
+  // ---- change fan-out --------------------------------------------------------------------
+
+  private queueFlush(nb: OpenNotebook): void {
+    if (nb.flushQueued) return;
+    nb.flushQueued = true;
+    setImmediate(() => {
+      nb.flushQueued = false;
+      this.flush(nb);
+    });
+  }
+
+  private flush(nb: OpenNotebook): void {
+    const session = nb.session;
+    if (!session || !this.isLive(nb)) return;
+    const doc = session.current;
+    const heads = A.getHeads(doc);
+    if (nb.heads === null) {
+      nb.heads = heads;
+      return;
+    }
+    if (sameHeads(nb.heads, heads)) return;
+    let changes;
+    try {
+      changes = changesBetween(doc, nb.heads, heads);
+    } catch (err) {
+      // Never lose a change: fall back to a full resync of this notebook's windows.
+      this.log(`diff failed for ${nb.path}: ${messageOf(err)}`);
+      changes = { comms: everything(doc, getCommIds(A.view(doc, nb.heads))), notebook: true };
+    }
+    nb.heads = heads;
+    if (changes.comms) this.emit(nb, 'comms:changed', changes.comms);
+    if (changes.notebook) this.scheduleNotebookEvent(nb);
+  }
+
+  private scheduleNotebookEvent(nb: OpenNotebook): void {
+    if (nb.notebookTimer) return;
+    const interval = this.options.notebookEventIntervalMs ?? 16;
+    const wait = Math.max(0, nb.lastNotebookEvent + interval - Date.now());
+    nb.notebookTimer = setTimeout(() => {
+      nb.notebookTimer = null;
+      // Comms first: an output may show a widget whose model arrived in the same change.
+      this.flush(nb);
+      const session = nb.session;
+      if (!session || !this.isLive(nb)) return;
+      nb.lastNotebookEvent = Date.now();
+      this.emit(nb, 'notebook:changed', this.snapshot(session));
+    }, wait);
+  }
+
+  private emit<E extends EventName>(nb: OpenNotebook, event: E, payload: Events[E]): void {
+    for (const id of nb.windows) {
+      const entry = this.windows.get(id);
+      if (entry) safeSend(entry.sink, event, payload);
+    }
+  }
+
+  private broadcast<E extends EventName>(event: E, payload: Events[E]): void {
+    for (const entry of this.windows.values()) safeSend(entry.sink, event, payload);
+  }
+
+  // ---- the daemon connection --------------------------------------------------------------
+
+  private adopt(client: QuireClient): void {
+    this.client = client;
+    this.connectedFlag = true;
+    client.onDisconnect((reason) => this.onDisconnect(client, reason));
+  }
+
+  private onDisconnect(client: QuireClient, reason: Error): void {
+    if (this.client !== client || this.closed) return;
+    this.client = null;
+    this.connectedFlag = false;
+    this.log(`lost the daemon connection (${reason.message}); reconnecting`);
+    for (const nb of this.notebooks.values()) {
+      nb.detach();
+      if (nb.session) nb.previousDoc = nb.session.current;
+      nb.session = null;
+      nb.heads = null;
+      if (nb.opening.settled) nb.opening = deferred();
+    }
+    this.broadcast('host:status', { connected: false, message: `Lost the connection to the Quire daemon (${reason.message}). Reconnecting…` });
+    void this.reconnect();
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.reconnecting) return;
+    this.reconnecting = true;
+    try {
+      const { initial, max } = this.options.reconnectDelayMs ?? { initial: 200, max: 5000 };
+      let delay = initial;
+      let client: QuireClient | null = null;
+      let attempt = 0;
+      while (!this.closed && !client) {
+        await sleep(delay);
+        if (this.closed) return;
+        attempt++;
+        try {
+          client = await connect({ clientName: 'quire-main', ...this.options.connect });
+        } catch (err) {
+          if (attempt === 1 || attempt % 10 === 0) this.log(`reconnect attempt ${attempt} failed: ${messageOf(err)}`);
+          delay = Math.min(delay * 2, max);
+        }
+      }
+      if (!client) return;
+      if (this.closed) {
+        client.connection.close();
+        return;
+      }
+      this.adopt(client);
+      this.connectedFlag = false; // not until every notebook is back
+      await Promise.all([...this.notebooks.values()].map((nb) => this.openSession(nb)));
+      if (this.client !== client || !client.connection.isOpen) return; // dropped again; that reconnect reports
+      this.connectedFlag = true;
+      this.log(`reconnected to the daemon after ${attempt} attempt(s)`);
+      this.broadcast('host:status', { connected: true });
+    } finally {
+      this.reconnecting = false;
+      // A drop that happened while we were reopening needs its own round.
+      if (!this.closed && !this.client) void this.reconnect();
+    }
+  }
+
+  /** Closes every replica (kernels keep running in the daemon) and the daemon connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const sessions: NotebookSession[] = [];
+    for (const nb of this.notebooks.values()) {
+      nb.detach();
+      if (nb.session) sessions.push(nb.session);
+      nb.session = null;
+    }
+    this.notebooks.clear();
+    this.windows.clear();
+    // Let pending opens/closes finish, then close what is left (bounded: the daemon may be gone).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.chains.values(), ...sessions.map((s) => s.close())]),
+      new Promise<void>((r) => (timer = setTimeout(r, 5000))),
+    ]);
+    clearTimeout(timer);
+    this.client?.connection.close();
+    this.client = null;
+    this.connectedFlag = false;
+  }
+}
+
+function safeSend<E extends EventName>(sink: WindowSink, event: E, payload: Events[E]): void {
+  try {
+    sink.send(event, payload);
+  } catch {
+    // A window that is closing; it unregisters itself.
+  }
+}
