@@ -8,6 +8,11 @@ import { defineConfig } from '@playwright/test';
 // Electron-only specs are named `electron-*.spec.ts`; every other spec runs on the browser host.
 const chromium = process.env.QUIRE_CHROMIUM || '/usr/bin/chromium';
 
+const chromiumLaunch = {
+  executablePath: chromium,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+};
+
 export default defineConfig({
   testDir: 'e2e',
   outputDir: 'test-results',
@@ -26,24 +31,14 @@ export default defineConfig({
     {
       name: 'browser-host',
       testIgnore: /electron-.*\.spec\.ts$/,
-      use: {
-        browserName: 'chromium',
-        headless: true,
-        launchOptions: {
-          executablePath: chromium,
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--no-first-run',
-          ],
-        },
-      },
+      use: { browserName: 'chromium', headless: true, launchOptions: chromiumLaunch },
     },
     {
+      // The same widget specs through the real app, plus Electron-only checks. The
+      // browser is still configured: the "second host process" spec opens a browser host.
       name: 'electron',
-      testMatch: /electron-.*\.spec\.ts$/,
+      testMatch: [/electron-.*\.spec\.ts$/, /widgets\.spec\.ts$/],
+      use: { browserName: 'chromium', headless: true, launchOptions: chromiumLaunch },
     },
   ],
 });

@@ -74,7 +74,8 @@ async function runBrowserHost(why) {
     if (stopping) return;
     stopping = true;
     app?.close();
-    await serving.stop();
+    // Wait for Chromium to go (it removes its throwaway profile), at most a few seconds.
+    await Promise.all([serving.stop(), app ? Promise.race([app.exited, new Promise((r) => setTimeout(r, 5000))]) : null]);
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));

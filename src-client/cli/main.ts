@@ -17,6 +17,7 @@ const USAGE = `usage: quire <command>
   exec <notebook> <code>         run code in the notebook's live kernel and print its outputs
   widgets <notebook> [--json]    the notebook's widgets (live, or as saved in the file)
   run <notebook> [--output P]    run every cell, save outputs and widget state
+  serve <notebook> [--port N]    serve the shell on 127.0.0.1 (the browser host); prints its URL
   demo                           run the bundled demo notebook headlessly and print its widgets
   stop                           shut kernels down, persist docs and stop the daemon
 

@@ -37,7 +37,8 @@ export function changesBetween(doc: A.Doc<NotebookDoc>, before: A.Heads, after: 
   let notebook = false;
   for (const patch of A.diff(doc, before, after)) {
     const path = patch.path;
-    // Whole comms (created, replaced, deleted) and single traits are the common cases.
+    // Whole comms (created, replaced, deleted) and single traits are the common cases; any
+    // other path inside a comm (its seq, a conflict resolution) still names the comm it is in.
     const id = commPathOf(path) ?? commStatePathOf(path)?.commId ?? commIdAtPath(path);
     if (id === '') allComms = true;
     else if (id !== null) touched.add(id);

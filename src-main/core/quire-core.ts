@@ -389,6 +389,10 @@ export class QuireCore {
         return;
       }
       this.attach(nb, session);
+    }).catch((err: unknown) => {
+      // Never an unhandled rejection in main: report it to the windows that wait for it.
+      this.log(`opening ${nb.path} failed: ${messageOf(err)}`);
+      nb.opening.reject(new Error(`cannot open ${nb.path}: ${messageOf(err)}`));
     });
   }
 
@@ -511,7 +515,7 @@ export class QuireCore {
       if (nb.opening.settled) nb.opening = deferred();
     }
     this.broadcast('host:status', { connected: false, message: `Lost the connection to the Quire daemon (${reason.message}). Reconnecting…` });
-    void this.reconnect();
+    void this.reconnect().catch((err: unknown) => this.log(`reconnecting failed: ${messageOf(err)}`));
   }
 
   private async reconnect(): Promise<void> {
@@ -548,7 +552,7 @@ export class QuireCore {
     } finally {
       this.reconnecting = false;
       // A drop that happened while we were reopening needs its own round.
-      if (!this.closed && !this.client) void this.reconnect();
+      if (!this.closed && !this.client) void this.reconnect().catch((err: unknown) => this.log(`reconnecting failed: ${messageOf(err)}`));
     }
   }
 

@@ -2,6 +2,7 @@
  * The daemon dies (SIGKILL); the core says so to every window, starts a new daemon,
  * reopens the notebook, resyncs the windows and says it is back. Real daemon, real kernel.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommRecord } from '../../src-shared/schema/notebook-doc';
 import type { NotebookSnapshot } from '../../src-shared/ipc/contract';
@@ -12,6 +13,24 @@ import { RecordingWindow } from './test-support';
 
 let daemon: TestDaemon;
 let core: QuireCore;
+/** Processes that must be gone before the test's QUIRE_HOME is removed. */
+const lingering: number[] = [];
+
+/** Alive and not a zombie (an orphan's reaper may be slow). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    if (existsSync('/proc/self/stat')) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
 
 beforeAll(async () => {
   daemon = await startTestDaemon();
@@ -27,6 +46,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await core?.close();
   await daemon?.cli(['stop']); // the daemon the core started
+  // The new daemon and the killed daemon's orphaned kernel may still be writing into QUIRE_HOME.
+  await waitFor(() => !lingering.some(running), 'the daemon and kernels to exit', 15_000).catch(() => {});
   await daemon?.stop();
 });
 
@@ -36,9 +57,16 @@ async function ok<T>(windowId: number, channel: string, payload: unknown = {}): 
   return reply.result as T;
 }
 
-async function daemonPid(): Promise<number> {
+async function daemonStatus(): Promise<{ pid: number; rooms: { kernel: { pid: number | null } | null }[] }> {
   const { stdout } = await daemon.cli(['status', '--json']);
-  return (JSON.parse(stdout) as { pid: number }).pid;
+  return JSON.parse(stdout) as { pid: number; rooms: { kernel: { pid: number | null } | null }[] };
+}
+
+async function daemonPid(): Promise<number> {
+  const status = await daemonStatus();
+  lingering.push(status.pid);
+  for (const room of status.rooms) if (room.kernel?.pid) lingering.push(room.kernel.pid);
+  return status.pid;
 }
 
 describe('reconnect', () => {

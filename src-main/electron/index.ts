@@ -120,11 +120,13 @@ function buildMenu(): void {
         },
         { type: 'separator' },
         {
+          id: 'new-window',
           label: 'New Window',
           accelerator: 'CmdOrCtrl+Shift+N',
           enabled: windows.count > 0,
           click: () => {
-            const entry = windows.entryOf(focused());
+            // Focus can be elsewhere (or nowhere, under test): fall back to any notebook window.
+            const entry = windows.entryOf(focused() ?? BrowserWindow.getAllWindows()[0]);
             if (entry) windows.open(entry.path);
           },
         },
