@@ -15,7 +15,6 @@ import type { JupyterMessage } from '../../src-shared/jupyter/messages';
 import {
   deleteComm,
   deleteCommsFrom,
-  getCommIds,
   getCommOrigin,
   getCommStateText,
   putComm,
@@ -254,11 +253,6 @@ export class CommBridge {
   /** Custom-message buffers as base64 for the JSON broadcast frame. */
   static encodeBuffers(buffers: Uint8Array[]): string[] {
     return buffers.map(toBase64);
-  }
-
-  /** Ids of comms this kernel opened that are still in the doc (diagnostics). */
-  liveCommIds(): string[] {
-    return getCommIds(this.host.doc()).filter((id) => this.kernelKnown.has(id));
   }
 }
 

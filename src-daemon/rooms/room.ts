@@ -227,15 +227,9 @@ export class Room {
 
   private syncPeer(peer: Peer): void {
     if (!peer.conn.isOpen) return;
-    for (;;) {
-      const [syncState, message] = A.generateSyncMessage(this.docValue, peer.syncState);
-      peer.syncState = syncState;
-      if (!message) return;
-      peer.conn.sendSync(this.id, message);
-      // One message per round trip is how the protocol works; loop only guards against
-      // a sync state that wants to send twice in a row (it does not, normally).
-      return;
-    }
+    const [syncState, message] = A.generateSyncMessage(this.docValue, peer.syncState);
+    peer.syncState = syncState;
+    if (message) peer.conn.sendSync(this.id, message);
   }
 
   /** After a save: the doc matches its file again. */
@@ -662,9 +656,5 @@ export class Room {
   /** Runs queued writes now (before save, before answering `heads`). */
   flush(): void {
     this.writer.flushNow();
-  }
-
-  static newRoomToken(): string {
-    return randomUUID();
   }
 }
