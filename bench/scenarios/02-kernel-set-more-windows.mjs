@@ -1,0 +1,83 @@
+// Scenario 2 — kernel `s.value = x` → DOM updated in a second window, and (Quire only) in a
+// window of a second host process.
+//
+// Same notebook and loop as scenario 1 (lib/slider-loop.mjs), with more windows open:
+//  - Quire: window 1 and window 2 are two pages on one `quire serve` (one replica in that host);
+//    window 3 is a page on a second `quire serve` process on the same notebook (its own replica
+//    of the daemon's doc).
+//  - JupyterLab: tab 1 runs cell 0 and saves; tab 2 then opens the same notebook (its own
+//    workspace). Tab 2 gets the widget models, and every update, through its own kernel
+//    connection (iopub comm messages), as JupyterLab always does for a second tab.
+// All windows observe at once; the loop runs from window 1 / tab 1.
+// Goals (issue 7): second window ≤ JupyterLab + 5 ms; second host ≤ JupyterLab + 10 ms. The
+// anchor for both is JupyterLab's second tab (JupyterLab has no second host process).
+import path from 'node:path';
+import { median, percentile } from '../lib/util.mjs';
+import { writeNotebook } from '../lib/notebook.mjs';
+import { runSliderLoop, sliderLoopCells, waitForSlider } from '../lib/slider-loop.mjs';
+
+export const title = 'kernel w.value = x → DOM, second window / second host';
+
+async function measureQuire(quire, options) {
+  const notebook = path.join(quire.notebookDir, 's2-quire.ipynb');
+  const resultFile = path.join(quire.notebookDir, 's2-quire.json');
+  writeNotebook(notebook, sliderLoopCells({ resultFile, n: options.n, gapSeconds: 0.1 }));
+  try {
+    const window1 = await quire.openWindow(notebook);
+    const window2 = await quire.openWindow(notebook);
+    const host2 = await quire.openWindow(notebook, { host: 1 });
+    await quire.runCell(window1, 0);
+    const pages = { window1, window2, host2 };
+    await waitForSlider(pages);
+    await quire.waitIdle(window1);
+    return await runSliderLoop({ app: quire, driver: window1, pages, resultFile, rounds: options.rounds, n: options.n });
+  } finally {
+    await quire.closeNotebook(notebook);
+  }
+}
+
+async function measureJupyterLab(lab, options) {
+  const notebook = path.join(lab.rootDir, 's2-jupyterlab.ipynb');
+  const resultFile = path.join(lab.rootDir, 's2-jupyterlab.json');
+  writeNotebook(notebook, sliderLoopCells({ resultFile, n: options.n, gapSeconds: 0.1 }));
+  try {
+    const window1 = await lab.openWindow(notebook);
+    await lab.runCell(window1, 0);
+    await waitForSlider({ window1 });
+    await lab.waitIdle(window1);
+    await lab.save(window1);
+    const window2 = await lab.openWindow(notebook);
+    const pages = { window1, window2 };
+    await waitForSlider(pages);
+    return await runSliderLoop({ app: lab, driver: window1, pages, resultFile, rounds: options.rounds, n: options.n });
+  } finally {
+    await lab.closeNotebook(notebook);
+  }
+}
+
+export async function run({ quire, jupyterlab, options }) {
+  const q = await measureQuire(quire, options);
+  const j = await measureJupyterLab(jupyterlab, options);
+  const within = (ms) => (qv, jv) => qv <= jv + ms;
+  const row = (metric, samplesQ, samplesJ, p, goalMs) => ({
+    metric,
+    unit: 'ms',
+    quire: percentile(samplesQ, p),
+    anchor: percentile(samplesJ, p),
+    goal: within(goalMs),
+    goalText: `≤ JL + ${goalMs} ms`,
+  });
+  return {
+    rows: [
+      row('kernel w.value=x → DOM, window 2 (same host), p50', q.samples.window2, j.samples.window2, 50, 5),
+      row('kernel w.value=x → DOM, window 2 (same host), p95', q.samples.window2, j.samples.window2, 95, 5),
+      row('kernel w.value=x → DOM, second host process, p50 (anchor: JL tab 2)', q.samples.host2, j.samples.window2, 50, 10),
+      row('kernel w.value=x → DOM, second host process, p95 (anchor: JL tab 2)', q.samples.host2, j.samples.window2, 95, 10),
+    ],
+    details: {
+      quire: q,
+      jupyterlab: j,
+      window1WithOthersOpen: { quireP50: median(q.samples.window1), jupyterlabP50: median(j.samples.window1) },
+    },
+  };
+}
