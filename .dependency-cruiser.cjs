@@ -166,7 +166,7 @@ module.exports = {
     // `depcruise .` cruises the whole repo (so a src-* folder that does not exist yet is no
     // error) minus installs, build output and scratch folders.
     exclude: {
-      path: '^(out|\\.venv|\\.git|\\.tmp|\\.quire-home|test-results|playwright-report|python)/',
+      path: '(^|/)\\.venv/|^(out|\\.git|\\.tmp|\\.quire-home|test-results|playwright-report|python)/',
     },
     doNotFollow: { path: ['node_modules'] },
     // Type-only imports count: a type import still couples the layers.
