@@ -77,6 +77,11 @@ export class CommBridge {
       this.host.logger.warn('comm_open without comm_id/target_name dropped');
       return;
     }
+    if (content.target_name !== WIDGET_TARGET) {
+      // Only widget comms live in the doc (DESIGN.md step 1); other targets are not ours.
+      this.host.logger.info(`comm_open for target ${content.target_name} ignored`);
+      return;
+    }
     const commId = content.comm_id;
     const data = isRecord(content.data) ? content.data : {};
     const state = isRecord(data.state) ? { ...data.state } : {};
@@ -197,6 +202,13 @@ export class CommBridge {
       if (json === undefined) continue;
       const known = this.kernelKnown.get(commId);
       if (known?.get(key) === json) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(json);
+      } catch {
+        this.host.logger.warn(`peer wrote non-JSON to ${commId}.${key}; not sent to the kernel`);
+        continue;
+      }
       known?.set(key, json);
       // A kernel value waiting to be flushed is older than this edit; the edit wins.
       this.pending.get(commId)?.delete(key);
@@ -204,7 +216,7 @@ export class CommBridge {
       this.inFlight.set(commId, flight);
       flight.set(key, (flight.get(key) ?? 0) + 1);
       const patch = byComm.get(commId) ?? {};
-      patch[key] = JSON.parse(json);
+      patch[key] = value;
       byComm.set(commId, patch);
     }
     for (const [commId, patch] of byComm) {
@@ -218,8 +230,12 @@ export class CommBridge {
     const known = this.kernelKnown.get(commId) ?? new Map<string, string>();
     this.kernelKnown.set(commId, known);
     const patch: Record<string, unknown> = {};
+    const flight = this.inFlight.get(commId) ?? new Map<string, number>();
+    this.inFlight.set(commId, flight);
     for (const [key, json] of Object.entries(traits)) {
       known.set(key, json);
+      // Its echo must not write an older list back over newer captures.
+      flight.set(key, (flight.get(key) ?? 0) + 1);
       patch[key] = JSON.parse(json);
     }
     const { state, bufferPaths, buffers } = blobRefsToBuffers(patch, this.host.blobs);

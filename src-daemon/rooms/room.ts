@@ -200,8 +200,14 @@ export class Room {
     this.docValue = next;
     const after = A.getHeads(next);
     if (after.join() !== before.join()) {
-      this.forwardPeerEdits(before, after);
-      this.docChanged(before);
+      try {
+        this.forwardPeerEdits(before, after);
+      } catch (err) {
+        this.deps.logger.error(`room ${this.id}: forwarding a peer edit to the kernel failed: ${(err as Error).message}`);
+      } finally {
+        // The doc moved on regardless: every other peer must hear of it.
+        this.docChanged(before);
+      }
     }
     this.syncPeer(peer);
   }

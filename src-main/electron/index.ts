@@ -160,10 +160,10 @@ app.on('web-contents-created', (_event, contents) => {
     if (isExternalWebUrl(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  contents.on('will-navigate', (event, url) => {
-    event.preventDefault();
-    if (isExternalWebUrl(url) && !(devUrl && url.startsWith(devUrl))) void shell.openExternal(url);
-  });
+  // Navigation is never followed, and never handed to the system browser either: content
+  // (a meta refresh in kernel HTML) could trigger it without a click. Links open externally
+  // only through setWindowOpenHandler (target=_blank clicks).
+  contents.on('will-navigate', (event) => event.preventDefault());
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
 });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { QuireApi } from '../../src-shared/ipc/contract';
 import { startWidgets, type WidgetHost } from '../widgets/index';
 import { NotebookView } from '../notebook/NotebookView';
@@ -7,8 +7,14 @@ import { useNotebook } from './useNotebook';
 
 export function App({ api }: { api: QuireApi }) {
   const { notebook, error, host } = useNotebook(api);
-  const widgets = useMemo<WidgetHost>(() => startWidgets(api), [api]);
-  useEffect(() => () => widgets.dispose(), [widgets]);
+  // Created in an effect (not a memo) so StrictMode's mount–unmount–mount disposes exactly
+  // the host it made and the next mount gets a live one.
+  const [widgets, setWidgets] = useState<WidgetHost | null>(null);
+  useEffect(() => {
+    const host = startWidgets(api);
+    setWidgets(host);
+    return () => host.dispose();
+  }, [api]);
   const [message, setMessage] = useState<{ text: string; kind: 'info' | 'error' } | null>(null);
   const messageTimer = useRef<number | undefined>(undefined);
 
@@ -62,7 +68,7 @@ export function App({ api }: { api: QuireApi }) {
       </main>
     );
   }
-  if (!notebook) return <main className="loading">Opening notebook…</main>;
+  if (!notebook || !widgets) return <main className="loading">Opening notebook…</main>;
 
   const runAll = () =>
     run(async () => {

@@ -4,6 +4,7 @@ import type { CellView as Cell } from '../../src-shared/schema/notebook-doc';
 import type { WidgetHost } from '../widgets/index';
 import { Markdown } from './Markdown';
 import { Outputs } from './Outputs';
+import { rebaseText } from './rebase-text';
 
 const SOURCE_DEBOUNCE_MS = 250;
 
@@ -16,17 +17,24 @@ export function CellView(props: { cell: Cell; api: QuireApi; widgets: WidgetHost
   const [draft, setDraft] = useState(cell.source);
   const [editing, setEditing] = useState(cell.cellType !== 'markdown');
   const pending = useRef<number | undefined>(undefined);
-  const focused = useRef(false);
+  /** The doc's source this window's draft is based on. */
+  const base = useRef(cell.source);
+  const latestDraft = useRef(draft);
+  latestDraft.current = draft;
 
-  // Remote edits replace the draft unless this window is typing in the cell.
+  // A remote edit: adopt it, replaying any unsent local edit on top so neither is lost.
   useEffect(() => {
-    if (!focused.current) setDraft(cell.source);
+    if (cell.source === base.current) return;
+    setDraft(rebaseText(base.current, latestDraft.current, cell.source));
+    base.current = cell.source;
   }, [cell.source]);
 
   const flush = async (source: string) => {
     window.clearTimeout(pending.current);
     pending.current = undefined;
-    if (source !== cell.source) await api.setCellSource(cell.id, source);
+    if (source === base.current) return; // nothing typed here since the last sync
+    base.current = source;
+    await api.setCellSource(cell.id, source);
   };
 
   const onChange = (source: string) => {
@@ -69,11 +77,7 @@ export function CellView(props: { cell: Cell; api: QuireApi; widgets: WidgetHost
             spellCheck={false}
             value={draft}
             rows={Math.max(1, draft.split('\n').length)}
-            onFocus={() => (focused.current = true)}
-            onBlur={() => {
-              focused.current = false;
-              void flush(draft).catch((e: Error) => props.onError(e.message));
-            }}
+            onBlur={() => void flush(draft).catch((e: Error) => props.onError(e.message))}
             onChange={(e) => onChange(e.target.value)}
             onKeyDown={(e) => {
               if (e.key === 'Enter' && (e.shiftKey || e.ctrlKey)) {

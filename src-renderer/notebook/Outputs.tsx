@@ -1,4 +1,4 @@
-import DOMPurify from 'dompurify';
+import { sanitizeHtml } from '../safe-html';
 import type { WidgetHost } from '../widgets/index';
 import { WidgetView } from '../widgets/WidgetView';
 
@@ -19,7 +19,7 @@ function MimeBundle({ data, widgets }: { data: Record<string, unknown>; widgets:
   }
   if ('text/html' in data) {
     // DOMPurify strips scripts and handlers; kernels' HTML is shown, never executed.
-    return <div className="output-html" dangerouslySetInnerHTML={{ __html: DOMPurify.sanitize(text(data['text/html'])) }} />;
+    return <div className="output-html" dangerouslySetInnerHTML={{ __html: sanitizeHtml(text(data['text/html'])) }} />;
   }
   for (const mime of ['image/png', 'image/jpeg', 'image/gif']) {
     if (mime in data) return <img className="output-image" alt="" src={`data:${mime};base64,${text(data[mime]).replace(/\s/g, '')}`} />;

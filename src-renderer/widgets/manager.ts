@@ -55,14 +55,24 @@ export class DocWidgetManager extends ManagerBase {
         this.wasDisconnected = !status.connected;
       }),
     );
-    try {
-      const records = await this.api.getComms();
-      if (this.disposed) return;
-      this.upsert(records);
-      for (const change of queue) this.applyChange(change);
-    } finally {
-      queue = null;
+    // The first read can fail while main is still reaching the daemon: retry, or widgets
+    // that never change again would stay missing.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const records = await this.api.getComms();
+        if (this.disposed) return;
+        this.upsert(records);
+        for (const change of queue) this.applyChange(change);
+        break;
+      } catch (err) {
+        if (this.disposed || attempt >= 20) {
+          console.error(`Quire widgets: could not read the widgets: ${(err as Error).message}`);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 5000)));
+      }
     }
+    queue = null;
     await Promise.allSettled([...this.entries.values()].map((e) => e.model));
   }
 

@@ -7,6 +7,7 @@ import * as base from '@jupyter-widgets/base';
 import * as controls from '@jupyter-widgets/controls';
 import { OutputModel } from '@jupyter-widgets/output';
 import { QuireOutputView } from './output-view';
+import { SafeHTMLMathView, SafeHTMLView } from './safe-html-views';
 import { QUIRE_WIDGETS_MODULE, UnavailableWidgetView } from './placeholder';
 
 interface BundledModule {
@@ -19,7 +20,12 @@ interface BundledModule {
 
 const BUNDLED: Record<string, BundledModule> = {
   '@jupyter-widgets/base': { version: base.JUPYTER_WIDGETS_VERSION, note: 'ipywidgets 8', exports: base },
-  '@jupyter-widgets/controls': { version: controls.JUPYTER_CONTROLS_VERSION, note: 'ipywidgets 8', exports: controls },
+  '@jupyter-widgets/controls': {
+    version: controls.JUPYTER_CONTROLS_VERSION,
+    note: 'ipywidgets 8',
+    // HTML values are sanitized (see safe-html-views.ts).
+    exports: { ...controls, HTMLView: SafeHTMLView, HTMLMathView: SafeHTMLMathView },
+  },
   '@jupyter-widgets/output': {
     version: '1.0.0',
     note: 'ipywidgets 8',

@@ -9,7 +9,7 @@
 import { OutputView } from '@jupyter-widgets/output';
 import type { DOMWidgetView, WidgetModel } from '@jupyter-widgets/base';
 import type { Widget } from '@lumino/widgets';
-import DOMPurify from 'dompurify';
+import { sanitizeHtml } from '../safe-html';
 import { attachWidget, disposeWidget } from './lumino';
 
 const WIDGET_MIME = 'application/vnd.jupyter.widget-view+json';
@@ -93,7 +93,7 @@ export class QuireOutputView extends OutputView {
     if ('text/html' in data) {
       const div = document.createElement('div');
       div.className = 'quire-output-html';
-      div.innerHTML = DOMPurify.sanitize(text(data['text/html']));
+      div.innerHTML = sanitizeHtml(text(data['text/html']));
       into.append(div);
       return;
     }
