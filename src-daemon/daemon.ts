@@ -152,8 +152,11 @@ export class Daemon implements ConnectionHandler {
       let exists = existsSync(path);
       if (!room) {
         if (!exists && params.create === false) throw new RequestError('not-found', `${path} does not exist`);
-        const loaded = await loadNotebookFile(path, this.blobs);
+        const restored = this.snapshots.restore(roomId, path);
+        const loaded = restored ? { doc: restored, exists } : await loadNotebookFile(path, this.blobs);
         exists = loaded.exists;
+        if (restored) this.options.logger.info(`room ${roomId}: restored ${path} from its recovery snapshot`);
+        else this.snapshots.setSource(roomId, path);
         // Another open may have raced us while the file loaded.
         room = this.rooms.get(roomId);
         if (!room) {
@@ -199,7 +202,11 @@ export class Daemon implements ConnectionHandler {
       room.flush();
       const target = params.path ? resolve(params.path) : room.path;
       const bytes = await saveNotebookFile(room.doc, target, this.blobs);
-      if (target === room.path) room.markSaved();
+      if (target === room.path) {
+        room.markSaved();
+        this.snapshots.setSource(room.id, room.path);
+        this.snapshots.flush(room.id, room.doc);
+      }
       return { path: target, bytes };
     },
     sendCustom: (conn, params: { roomId: string; commId: string; content: Record<string, unknown>; buffers?: string[] }) => {

@@ -7,6 +7,7 @@ import type { Broadcast, ExecuteResult, OutputJson, RequestResult } from '../../
 import {
   getCells,
   getComms,
+  getDocId,
   getKernel,
   setCellSource,
   setCommState,
@@ -92,6 +93,23 @@ export class NotebookSession {
       };
       this.sendSync();
     });
+  }
+
+  /**
+   * Merges an earlier replica of the same doc (same `docId`) into this one and sends what
+   * the daemon lacks — edits made while the daemon was gone survive its restart. Returns
+   * false, changing nothing, when the histories differ (the daemon loaded the file anew).
+   */
+  adopt(previous: A.Doc<NotebookDoc>): boolean {
+    const id = getDocId(previous);
+    if (!id || id !== getDocId(this.doc)) return false;
+    const before = A.getHeads(this.doc);
+    this.doc = A.merge(this.doc, A.clone(previous));
+    if (A.getHeads(this.doc).join() !== before.join()) {
+      for (const l of this.changeListeners) l(this.doc);
+    }
+    this.sendSync();
+    return true;
   }
 
   // ---- reads ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type QuireClient } from '../sdk/index';
-import { defaultPaths } from '../sdk/daemon-launcher';
+import { defaultPaths, openSocket } from '../sdk/daemon-launcher';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const QUIRE_BIN = join(REPO_ROOT, 'bin', 'quire.mjs');
@@ -51,14 +51,20 @@ export function cliIn(env: NodeJS.ProcessEnv, cwd: string) {
 }
 
 /** Starts `quire daemon` in the foreground in a fresh QUIRE_HOME (short path: unix sockets cap at ~100 bytes). */
-export async function startTestDaemon(): Promise<TestDaemon> {
-  const home = mkdtempSync(join(tmpdir(), 'qd-'));
+export async function startTestDaemon(options: { home?: string; keepHome?: boolean } = {}): Promise<TestDaemon> {
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'qd-'));
   const env: NodeJS.ProcessEnv = { ...process.env, QUIRE_HOME: home };
   const child = spawn(process.execPath, [QUIRE_BIN, 'daemon'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const paths = defaultPaths(env);
-  await waitFor(() => existsSync(paths.socket) || child.exitCode !== null, 'the daemon socket', 30_000).catch((err) => {
+  // Connectable, not merely present: a crashed predecessor leaves its socket file behind.
+  const answers = () =>
+    openSocket(paths.socket).then(
+      (s) => (s.destroy(), true),
+      () => false,
+    );
+  await waitFor(async () => child.exitCode !== null || (existsSync(paths.socket) && (await answers())), 'the daemon socket', 30_000).catch((err) => {
     throw new Error(`${(err as Error).message}\n${stderr}`);
   });
   if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${stderr}`);
@@ -102,7 +108,7 @@ export async function startTestDaemon(): Promise<TestDaemon> {
         child.kill('SIGTERM');
         await waitFor(() => child.exitCode !== null || child.signalCode !== null, 'the daemon to exit', 15_000).catch(() => child.kill('SIGKILL'));
       }
-      rmSync(home, { recursive: true, force: true });
+      if (!options.keepHome) rmSync(home, { recursive: true, force: true });
     },
   };
 }

@@ -1,13 +1,27 @@
 /**
  * Crash-recovery snapshots: each room's doc saved to `<home>/docs/<roomId>.automerge`,
- * at most once a second while it changes, and on close/stop. (Restoring them on reopen
- * is the crash-recovery issue's work; the files are what it will read.)
+ * at most once a second while it changes, and on close/stop. Beside it, `<roomId>.json`
+ * records which notebook file (path and sha256) the doc was last loaded from or saved to.
+ * Reopening a notebook with unsaved edits restores the snapshot — with the same history, so
+ * replicas that outlived a daemon crash can resend what it never received — but only while
+ * the file on disk is still the one the doc came from; a file changed by another program
+ * wins (choosing between them in the UI is the crash-recovery issue's work).
  */
 import * as A from '@automerge/automerge';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NotebookDoc } from '../../src-shared/schema/notebook-doc';
+import { checkSchemaVersion, isDirty, markKernelGone, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
 import type { Logger } from '../log';
+
+/** sha256 of a notebook file's bytes, or 'absent'. */
+export function fileFingerprint(path: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return 'absent';
+  }
+}
 
 export class DocSnapshots {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -18,6 +32,40 @@ export class DocSnapshots {
     private readonly intervalMs = 1000,
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Records that the room's doc now matches the file as it is on disk. */
+  setSource(roomId: string, path: string): void {
+    const file = join(this.dir, `${roomId}.json`);
+    try {
+      writeFileSync(`${file}.tmp`, JSON.stringify({ path, fingerprint: fileFingerprint(path) }), { mode: 0o600 });
+      renameSync(`${file}.tmp`, file);
+    } catch (err) {
+      this.logger.warn(`recording the source of room ${roomId} failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** The snapshot of this notebook if the file is unchanged since the doc came from it. */
+  restore(roomId: string, path: string): A.Doc<NotebookDoc> | null {
+    const snapshot = join(this.dir, `${roomId}.automerge`);
+    const source = join(this.dir, `${roomId}.json`);
+    if (!existsSync(snapshot) || !existsSync(source)) return null;
+    try {
+      const recorded = JSON.parse(readFileSync(source, 'utf8')) as { path?: unknown; fingerprint?: unknown };
+      if (recorded.path !== path || recorded.fingerprint !== fileFingerprint(path)) return null;
+      const doc = A.load<NotebookDoc>(new Uint8Array(readFileSync(snapshot)));
+      const problem = checkSchemaVersion(doc);
+      if (problem) {
+        this.logger.warn(`recovery snapshot of ${path} ignored: ${problem}`);
+        return null;
+      }
+      // Nothing unsaved: the file is the better source (it holds the saved widget state).
+      if (!isDirty(doc)) return null;
+      return A.change(doc, (d) => markKernelGone(d));
+    } catch (err) {
+      this.logger.warn(`recovery snapshot of ${path} unreadable, loading the file: ${(err as Error).message}`);
+      return null;
+    }
   }
 
   schedule(roomId: string, doc: () => A.Doc<NotebookDoc>): void {

@@ -411,6 +411,9 @@ export class QuireCore {
     );
     const previous = nb.previousDoc;
     nb.previousDoc = null;
+    // Same history (the daemon restored its recovery snapshot): what this replica held and
+    // the daemon never got — edits made just before or during its crash — is sent again.
+    if (previous && session.adopt(previous)) this.log(`${nb.path}: resent local edits to the new daemon`);
     nb.opening.resolve(session);
     if (previous) {
       // A resync after a reconnect: the windows' view may be arbitrarily stale.

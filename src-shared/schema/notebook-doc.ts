@@ -62,6 +62,12 @@ export interface KernelDoc {
 
 export interface NotebookDoc {
   schemaVersion: number;
+  /**
+   * Random id of this doc's history. Two docs with the same id share their origin and can
+   * be merged (a replica's unsent edits after the daemon restored its recovery snapshot);
+   * with different ids they cannot.
+   */
+  docId?: string;
   nbformat: number;
   nbformatMinor: number;
   /** Notebook metadata without `widgets` (widget state lives in `comms`). */
@@ -73,7 +79,7 @@ export interface NotebookDoc {
   /** The last `seq` handed out; comms are created in `seq` order. */
   commSeq: number;
   kernel: KernelDoc;
-  /** True once cells, metadata or widgets changed after the last load or save. */
+  /** True once cells or metadata changed after the last load or save. */
   dirty?: boolean;
 }
 
@@ -222,13 +228,31 @@ export function getKernel(doc: NotebookDoc): KernelView {
   };
 }
 
+export function getDocId(doc: NotebookDoc): string | undefined {
+  return typeof doc.docId === 'string' ? doc.docId : undefined;
+}
+
+/**
+ * After the daemon restarts from a recovery snapshot nothing of the old kernel is alive:
+ * its widgets become saved (read-only) widgets, and no cell is running.
+ */
+export function markKernelGone(d: NotebookDoc): void {
+  for (const id of Object.keys(d.comms)) if (d.comms[id]!.origin === 'kernel') d.comms[id]!.origin = 'saved';
+  for (const cell of d.cells) if (cell.run !== 'idle') cell.run = 'idle';
+  setKernel(d, { status: 'unknown' });
+}
+
 export function isDirty(doc: NotebookDoc): boolean {
   return doc.dirty === true;
 }
 
-/** Doc paths whose change makes the notebook differ from its file. */
+/**
+ * Doc paths whose change makes the notebook differ from its file. Widget state does not
+ * count (as in JupyterLab, moving a slider or losing the kernel does not dirty a notebook;
+ * saving still writes the current widget state).
+ */
 export function pathDirties(path: readonly (string | number)[]): boolean {
-  return path[0] === 'cells' || path[0] === 'comms' || path[0] === 'metadata' || path[0] === 'extra';
+  return path[0] === 'cells' || path[0] === 'metadata' || path[0] === 'extra';
 }
 
 export function getNotebookMetadata(doc: NotebookDoc): Record<string, unknown> {
@@ -290,6 +314,7 @@ export interface NewNotebook {
 /** Fills an empty doc (from `Automerge.init()`) with a notebook. */
 export function initNotebookDoc(d: NotebookDoc, nb: NewNotebook): void {
   d.schemaVersion = SCHEMA_VERSION;
+  d.docId = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
   d.nbformat = nb.nbformat;
   d.nbformatMinor = nb.nbformatMinor;
   d.metadata = imm(nb.metadataJson);
