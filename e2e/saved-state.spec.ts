@@ -1,5 +1,6 @@
 // Saved widget state and outputs are untrusted: a notebook file can carry any HTML. It is
 // shown sanitized — no script runs, no frame loads, the window does not navigate away.
+// Widgets Quire cannot render show a placeholder naming them, and the rest still renders.
 import { writeFileSync } from 'node:fs';
 import { test, expect } from './fixtures/quire';
 
@@ -57,4 +58,38 @@ test('hostile HTML in saved widget state and outputs is shown sanitized', async 
   expect(await win.page.locator('iframe, meta[http-equiv], style:not([data-vite-dev-id])').evaluateAll((els) => els.filter((e) => e.closest('.cell')).length)).toBe(0);
   expect(win.page.url()).not.toContain('#navigated');
   await expect(win.page.locator('body')).toBeVisible();
+});
+
+test('a widget from an unknown module shows a placeholder naming it; the other widgets render', async ({ quire }) => {
+  writeFileSync(
+    quire.notebook,
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {
+        widgets: {
+          'application/vnd.jupyter.widget-state+json': {
+            version_major: 2,
+            version_minor: 0,
+            state: {
+              fancy: { model_name: 'FancyModel', model_module: 'fancy-widgets', model_module_version: '^1.2.0', state: { _view_name: 'FancyView', _view_module: 'fancy-widgets', _view_module_version: '^1.2.0' } },
+              s1: { model_name: 'IntSliderModel', model_module: '@jupyter-widgets/controls', model_module_version: '2.0.0', state: { value: 6, max: 10, _view_name: 'IntSliderView', _view_module: '@jupyter-widgets/controls', _view_module_version: '2.0.0' } },
+            },
+          },
+        },
+      },
+      cells: ['fancy', 'missing-model', 's1'].map((id) => ({
+        id: `cell-${id}`,
+        cell_type: 'code',
+        metadata: {},
+        source: '',
+        execution_count: null,
+        outputs: [{ output_type: 'display_data', metadata: {}, data: { 'application/vnd.jupyter.widget-view+json': { version_major: 2, version_minor: 0, model_id: id } } }],
+      })),
+    }),
+  );
+  const win = await quire.openWindow();
+  await expect(win.page.getByText(/Widget unavailable: FancyModel from fancy-widgets@\^1\.2\.0/)).toBeVisible();
+  await expect(win.page.getByText(/widget model not found: missing-model/)).toBeVisible();
+  await win.expectSliderValue(6);
 });
