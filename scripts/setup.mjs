@@ -11,7 +11,8 @@
 //                       or until QUIRE_RETRY_ELECTRON=1. Never fails setup.
 //   3. Kernel venv    — QUIRE_VENV (default .venv): python -m venv, pip install -r
 //                       scripts/kernel-requirements.txt, register the ipykernel kernelspec into
-//                       <venv>/share/jupyter/kernels (stamp: <venv>/.quire-stamp).
+//                       <venv>/share/jupyter/kernels, pip install -e python (the Python client)
+//                       with scripts/python-dev-requirements.txt (pytest) (stamp: <venv>/.quire-stamp).
 //
 // Environment: QUIRE_VENV, QUIRE_PYTHON (interpreter used to create the venv),
 // QUIRE_RETRY_ELECTRON=1, QUIRE_SKIP_ELECTRON=1 (never try the download).
@@ -34,6 +35,9 @@ const VENV_STAMP = path.join(VENV, '.quire-stamp');
 const IS_WINDOWS = process.platform === 'win32';
 const VENV_PYTHON = IS_WINDOWS ? path.join(VENV, 'Scripts', 'python.exe') : path.join(VENV, 'bin', 'python');
 const KERNEL_JSON = path.join(VENV, 'share', 'jupyter', 'kernels', 'python3', 'kernel.json');
+// The Python client package (python/) and its test runner live in the same venv.
+const DEV_REQUIREMENTS = path.join(ROOT, 'scripts', 'python-dev-requirements.txt');
+const PY_CLIENT = path.join(ROOT, 'python');
 const ELECTRON_TIMEOUT_MS = 60_000;
 const ELECTRON_RETRY_MS = 7 * 24 * 60 * 60 * 1000;
 const MIN_PYTHON = [3, 9];
@@ -257,7 +261,7 @@ function run(step, cmd, args, opts = {}) {
 function stepVenv() {
   const reqText = readText(REQUIREMENTS);
   if (reqText === null) throw new SetupError(`kernel venv: ${path.relative(ROOT, REQUIREMENTS)} is missing`);
-  const want = sha256(reqText);
+  const want = sha256(reqText, '\0', readText(DEV_REQUIREMENTS) ?? '', '\0', readText(path.join(PY_CLIENT, 'pyproject.toml')) ?? '');
   const rel = path.relative(ROOT, VENV) || '.';
   if (readText(VENV_STAMP)?.trim() === want && existsSync(VENV_PYTHON) && existsSync(KERNEL_JSON)) {
     log(`kernel venv up to date (${rel})`);
@@ -286,6 +290,20 @@ function stepVenv() {
     '--no-input',
     '-r',
     REQUIREMENTS,
+  ]);
+
+  log('kernel venv: pip install the Python client (python/) and pytest …');
+  run('kernel venv (python client + pytest)', VENV_PYTHON, [
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    '--no-input',
+    '-r',
+    DEV_REQUIREMENTS,
+    '-e',
+    PY_CLIENT,
   ]);
 
   log('kernel venv: registering the python3 kernelspec …');

@@ -8,6 +8,13 @@ export interface Logger {
 }
 
 export function fileLogger(file: string, alsoStderr: boolean): Logger {
+  // A foreground daemon whose terminal went away gets EPIPE on stderr: stop echoing there
+  // (and never log that failure, which would fail again, forever).
+  if (alsoStderr) {
+    process.stderr.on('error', () => {
+      alsoStderr = false;
+    });
+  }
   const line = (level: string, message: string) => {
     const text = `${new Date().toISOString()} ${level} ${message}\n`;
     try {
@@ -15,7 +22,7 @@ export function fileLogger(file: string, alsoStderr: boolean): Logger {
     } catch {
       // Logging must never take the daemon down.
     }
-    if (alsoStderr) process.stderr.write(text);
+    if (alsoStderr && process.stderr.writable) process.stderr.write(text);
   };
   return {
     info: (m) => line('info', m),

@@ -126,7 +126,11 @@ export async function main(argv: string[]): Promise<number> {
     return err instanceof AlreadyRunningError ? 3 : 1;
   }
   const log = fileLogger(running.paths.log, foreground);
-  process.on('uncaughtException', (err) => log.error(`uncaught: ${err.stack ?? err.message}`));
+  process.on('uncaughtException', (err) => {
+    // A broken stdio pipe is not the daemon's problem; logging it would only repeat it.
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') return;
+    log.error(`uncaught: ${err.stack ?? err.message}`);
+  });
   process.on('unhandledRejection', (err) => log.error(`unhandled rejection: ${(err as Error)?.stack ?? String(err)}`));
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => void running.daemon.stop());

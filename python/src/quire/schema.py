@@ -1,0 +1,266 @@
+"""Reads and writes the notebook doc: the Python twin of ``src-shared/schema/notebook-doc.ts``.
+
+This module is the only Python code that knows paths inside the doc. Its readers return
+exactly what the TypeScript accessors return (``get_comms`` ≡ ``getComms``: same records,
+sorted by ``seq``); the shared vectors in ``src-shared/protocol/vectors`` check both.
+
+Encoding (see the TypeScript module for the reasons): widget state is a map per comm with
+one entry per trait, each the trait's JSON text stored as an immutable string
+(``ImmutableString`` in JavaScript, ``ScalarType.Str`` here). Strings written as plain JS
+strings (cell ids, sources, ``origin``) are Automerge text; readers accept either.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from automerge.core import ROOT, Document, ObjType, ScalarType
+
+from . import _jsjson
+from .records import CellView, CommRecord, KernelView
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "get_comms",
+    "get_comm",
+    "get_comm_ids",
+    "get_comm_state_text",
+    "get_cells",
+    "get_kernel",
+    "get_notebook_metadata",
+    "is_dirty",
+    "check_schema_version",
+    "set_comm_state",
+    "comm_state_json",
+]
+
+#: Bump with SCHEMA_VERSION in notebook-doc.ts; readers refuse a newer major.
+SCHEMA_VERSION = 1
+
+_Entry = Optional[Tuple[Any, bytes]]
+
+
+def _get(doc: Document, obj: bytes, prop: Any) -> _Entry:
+    try:
+        return doc.get(obj, prop)
+    except Exception:  # a path through a scalar, or a list index out of range
+        return None
+
+
+def _obj(doc: Document, obj: bytes, prop: Any) -> Optional[bytes]:
+    """The id of the object at ``prop``, or None when it is absent or a scalar."""
+    entry = _get(doc, obj, prop)
+    if entry is not None and isinstance(entry[0], ObjType):
+        return entry[1]
+    return None
+
+
+def _is_null(entry: _Entry) -> bool:
+    return entry is None or (not isinstance(entry[0], ObjType) and entry[0][0] == ScalarType.Null)
+
+
+def _text(doc: Document, entry: _Entry) -> str:
+    """``text()`` of notebook-doc.ts: an immutable string or Automerge text, as str."""
+    if entry is None:
+        return ""
+    value, obj_id = entry
+    if value == ObjType.Text:
+        return doc.text(obj_id)
+    if not isinstance(value, ObjType) and value[0] == ScalarType.Str:
+        return str(value[1])
+    return ""
+
+
+def _text_or_none(doc: Document, entry: _Entry) -> Optional[str]:
+    return None if _is_null(entry) else _text(doc, entry)
+
+
+def _is_stringy(entry: _Entry) -> bool:
+    if entry is None:
+        return False
+    value = entry[0]
+    return value == ObjType.Text or (not isinstance(value, ObjType) and value[0] == ScalarType.Str)
+
+
+def _parse_json_text(doc: Document, entry: _Entry, fallback: Any) -> Any:
+    if _is_null(entry) or not _is_stringy(entry):
+        return fallback
+    try:
+        return _jsjson.parse(_text(doc, entry))
+    except ValueError:
+        return fallback
+
+
+def _scalar(entry: _Entry) -> Any:
+    if entry is None or isinstance(entry[0], ObjType):
+        return None
+    return entry[0][1]
+
+
+# ---------------------------------------------------------------------------------------
+# Read side
+
+
+def _comm_record(doc: Document, comm_id: str, comm: bytes) -> CommRecord:
+    state: Dict[str, Any] = {}
+    state_obj = _obj(doc, comm, "state")
+    if state_obj is not None:
+        for key in doc.keys(state_obj):
+            state[key] = _parse_json_text(doc, _get(doc, state_obj, key), None)
+    seq = _scalar(_get(doc, comm, "seq"))
+    return {
+        "id": comm_id,
+        "targetName": _text(doc, _get(doc, comm, "targetName")),
+        "modelModule": _text(doc, _get(doc, comm, "modelModule")),
+        "modelModuleVersion": _text(doc, _get(doc, comm, "modelModuleVersion")),
+        "modelName": _text(doc, _get(doc, comm, "modelName")),
+        "seq": seq,
+        "state": state,
+    }
+
+
+def _seq_key(record: CommRecord) -> float:
+    seq = record["seq"]
+    return float(seq) if isinstance(seq, (int, float)) and not isinstance(seq, bool) else 0.0
+
+
+def get_comms(doc: Document) -> List[CommRecord]:
+    """All comms, sorted by ``seq`` so a model comes after the models it references.
+
+    Equal seqs (which the daemon never writes) keep the doc's key order.
+    """
+    comms = _obj(doc, ROOT, "comms")
+    if comms is None:
+        return []
+    records = []
+    for comm_id in doc.keys(comms):
+        comm = _obj(doc, comms, comm_id)
+        if comm is not None:
+            records.append(_comm_record(doc, comm_id, comm))
+    records.sort(key=_seq_key)
+    return records
+
+
+def get_comm(doc: Document, comm_id: str) -> Optional[CommRecord]:
+    comms = _obj(doc, ROOT, "comms")
+    comm = _obj(doc, comms, comm_id) if comms is not None else None
+    return _comm_record(doc, comm_id, comm) if comm is not None else None
+
+
+def get_comm_ids(doc: Document) -> List[str]:
+    comms = _obj(doc, ROOT, "comms")
+    return list(doc.keys(comms)) if comms is not None else []
+
+
+def get_comm_state_text(doc: Document, comm_id: str, key: str) -> Optional[str]:
+    """The raw JSON text of one trait, as stored."""
+    comms = _obj(doc, ROOT, "comms")
+    comm = _obj(doc, comms, comm_id) if comms is not None else None
+    state = _obj(doc, comm, "state") if comm is not None else None
+    if state is None:
+        return None
+    entry = _get(doc, state, key)
+    return None if entry is None else _text(doc, entry)
+
+
+def get_cells(doc: Document) -> List[CellView]:
+    cells = _obj(doc, ROOT, "cells")
+    if cells is None:
+        return []
+    out: List[CellView] = []
+    for i in range(doc.length(cells)):
+        cell = _obj(doc, cells, i)
+        if cell is None:
+            continue
+        outputs_obj = _obj(doc, cell, "outputs")
+        outputs = []
+        if outputs_obj is not None:
+            for j in range(doc.length(outputs_obj)):
+                outputs.append(_parse_json_text(doc, _get(doc, outputs_obj, j), {}))
+        count = _scalar(_get(doc, cell, "executionCount"))
+        out.append(
+            {
+                "id": _text(doc, _get(doc, cell, "id")),
+                "cellType": _text(doc, _get(doc, cell, "cellType")),
+                "source": _text(doc, _get(doc, cell, "source")),
+                "executionCount": count,
+                "outputs": outputs,
+                "metadata": _parse_json_text(doc, _get(doc, cell, "metadata"), {}),
+                "run": _text(doc, _get(doc, cell, "run")),
+            }
+        )
+    return out
+
+
+def get_kernel(doc: Document) -> KernelView:
+    k = _obj(doc, ROOT, "kernel")
+
+    def field(name: str) -> _Entry:
+        return _get(doc, k, name) if k is not None else None
+
+    return {
+        "status": _text(doc, field("status")) or "unknown",
+        "name": _text_or_none(doc, field("name")),
+        "displayName": _text_or_none(doc, field("displayName")),
+        "language": _text_or_none(doc, field("language")),
+        "error": _text_or_none(doc, field("error")),
+    }
+
+
+def get_notebook_metadata(doc: Document) -> Dict[str, Any]:
+    value = _parse_json_text(doc, _get(doc, ROOT, "metadata"), {})
+    return value if isinstance(value, dict) else {}
+
+
+def is_dirty(doc: Document) -> bool:
+    return _scalar(_get(doc, ROOT, "dirty")) is True
+
+
+def check_schema_version(doc: Document) -> Optional[str]:
+    """None when this client can read the doc, else why not."""
+    version = _scalar(_get(doc, ROOT, "schemaVersion"))
+    if not isinstance(version, (int, float)) or isinstance(version, bool):
+        return "the document has no schemaVersion"
+    if version > SCHEMA_VERSION:
+        return f"the document uses schema {version}, newer than this quire-client ({SCHEMA_VERSION}); update quire-client"
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Write side
+
+
+def comm_state_json(patch: Mapping[str, Any]) -> Dict[str, str]:
+    """A patch of plain values → trait JSON text (``JSON.stringify(value ?? null)``)."""
+    out: Dict[str, str] = {}
+    for key, value in patch.items():
+        if not isinstance(key, str):
+            raise TypeError(f"widget trait names are strings, not {type(key).__name__} ({key!r})")
+        try:
+            out[key] = _jsjson.stringify(value)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"trait {key!r}: {err}") from None
+    return out
+
+
+def set_comm_state(doc: Document, comm_id: str, patch: Mapping[str, Any]) -> Optional[List[str]]:
+    """Sets traits in one change; only keys whose JSON text differs are written.
+
+    Returns the keys written, or None when the comm is not in the doc.
+    """
+    json_patch = comm_state_json(patch)
+    comms = _obj(doc, ROOT, "comms")
+    comm = _obj(doc, comms, comm_id) if comms is not None else None
+    state = _obj(doc, comm, "state") if comm is not None else None
+    if state is None:
+        return None
+    written = []
+    for key, text in json_patch.items():
+        current = _get(doc, state, key)
+        if current is not None and _text(doc, current) == text:
+            continue
+        written.append(key)
+    if written:
+        with doc.transaction() as tx:
+            for key in written:
+                tx.put(state, key, ScalarType.Str, json_patch[key])
+    return written
