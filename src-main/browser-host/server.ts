@@ -14,6 +14,7 @@
  *
  * Each WebSocket connection is one window on the notebook (opening the URL twice gives two).
  */
+import { rendererCsp } from '../../src-shared/ipc/renderer-csp';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -74,22 +75,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export function contentSecurityPolicy(port: number): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    // Widgets set inline styles.
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-    "media-src 'self' blob: data:",
-    "frame-src 'none'",
-    "child-src 'none'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join('; ');
+  return rendererCsp([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
 }
 
 function sameSecret(given: string | null | undefined, token: string): boolean {

@@ -3,6 +3,7 @@
  * binary): window titles, which URLs are our renderer, launch arguments, the recent list, CSP,
  * and how to start the daemon from inside Electron.
  */
+import { rendererCsp } from '../../src-shared/ipc/renderer-csp';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
@@ -14,21 +15,7 @@ export function windowTitle(name: string, dirty: boolean): string {
 }
 
 /** The CSP of every renderer response (index.html carries the same as a meta tag for file://). */
-export const RENDERER_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "media-src 'self' blob: data:",
-  "frame-src 'none'",
-  "child-src 'none'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+export const RENDERER_CSP = rendererCsp();
 
 export interface TrustedRenderer {
   /** `file:///…/out/renderer/index.html` */
