@@ -9,6 +9,8 @@
 //   --n        widget sets per round in scenarios 1–2 (default 30)
 //   --no-build skip `npm run build` (the shell's renderer build the browser host serves)
 //   --keep     keep the run's temp dir (notebooks, logs, Quire home) and print its path
+//   --cpu-prof run Quire's daemon and hosts under `node --cpu-prof` (slower; for finding causes, not
+//              for the numbers): profiles go to bench/results/profiles/, summaries to the details
 //
 // Prints a table and writes bench/results/latest.json: [{ metric, unit, quire, anchor, ratio }]
 // (ratio = quire / anchor, lower is better; anchor null where JupyterLab has no equivalent),
@@ -24,6 +26,7 @@ import { BENCH_DIR, REPO_ROOT, log, stopAllChildren } from './lib/util.mjs';
 import { ensureBenchVenv, VENV_PYTHON, VENV_SHARE_JUPYTER } from './lib/venv.mjs';
 import { launchBrowser } from './lib/browser.mjs';
 import { QuireApp } from './lib/quire.mjs';
+import { summariseProfile } from './lib/profile.mjs';
 import { JupyterLabApp } from './lib/jupyterlab.mjs';
 
 register(); // the scenarios import the Node SDK's TypeScript sources (src-client/sdk)
@@ -35,6 +38,7 @@ const { values: opts } = parseArgs({
     n: { type: 'string', default: '30' },
     'no-build': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 const options = { rounds: Number(opts.rounds), n: Number(opts.n) };
@@ -67,6 +71,15 @@ function printTable(rows) {
   for (const b of body) console.log(line(b));
 }
 
+/** The biggest profiles (the daemon and the hosts; the short CLI calls are dropped), summarised. */
+function summariseProfiles(dir) {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const summaries = files.map((f) => ({ file: path.relative(REPO_ROOT, path.join(dir, f)), ...summariseProfile(path.join(dir, f)) }));
+  summaries.sort((a, b) => b.busyMs - a.busyMs);
+  for (const f of files) if (!summaries.slice(0, 4).some((s) => s.file.endsWith(f))) rmSync(path.join(dir, f));
+  return summaries.slice(0, 4);
+}
+
 async function main() {
   const started = new Date();
   ensureBenchVenv();
@@ -96,9 +109,15 @@ async function main() {
     IPYTHONDIR: dirs.ipython,
     QUIRE_HOME: dirs['quire-home'],
   });
+  const profileDir = path.join(RESULTS_DIR, 'profiles');
+  const nodeArgs = opts['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  if (opts['cpu-prof']) {
+    rmSync(profileDir, { recursive: true, force: true });
+    mkdirSync(profileDir, { recursive: true });
+  }
 
   const browser = await launchBrowser();
-  const quire = new QuireApp({ env, browser });
+  const quire = new QuireApp({ env, browser, nodeArgs, logDir: tmp });
   quire.notebookDir = dirs['quire-notebooks'];
   const jupyterlab = new JupyterLabApp({ env, browser, rootDir: dirs['lab-root'], logFile: path.join(tmp, 'jupyterlab.log') });
   const rows = [];
@@ -110,8 +129,9 @@ async function main() {
     scenarios: {},
   };
   try {
-    log('starting JupyterLab');
+    log('starting JupyterLab and the Quire daemon');
     await jupyterlab.start();
+    await quire.start();
     const files = readdirSync(SCENARIO_DIR).filter((f) => /^\d\d-.*\.mjs$/.test(f)).sort();
     for (const file of files) {
       const number = Number(file.slice(0, 2));
@@ -136,6 +156,7 @@ async function main() {
     await jupyterlab.stop().catch((e) => log(`stopping JupyterLab: ${e.message}`));
     await browser.close().catch(() => undefined);
     await stopAllChildren();
+    if (opts['cpu-prof']) details.profiles = summariseProfiles(profileDir);
     if (opts.keep) log(`kept ${tmp}`);
     else rmSync(tmp, { recursive: true, force: true });
   }

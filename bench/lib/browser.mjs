@@ -70,7 +70,14 @@ export async function armSliderCount(page, scope, count) {
   );
 }
 
-export async function waitForArmedCount(page, timeoutMs = 120_000) {
-  await page.waitForFunction(() => window.__benchCount !== null, null, { timeout: timeoutMs, polling: 100 });
+/** Resolves with the armed time; on timeout throws, saying how many sliders were there. */
+export async function waitForArmedCount(page, scope, timeoutMs = 60_000) {
+  try {
+    await page.waitForFunction(() => window.__benchCount !== null, null, { timeout: timeoutMs, polling: 100 });
+  } catch (e) {
+    const found = await countSliders(page, scope).catch(() => '?');
+    const all = await countSliders(page).catch(() => '?');
+    throw new Error(`only ${found} sliders in ${scope} (${all} on the page) after ${timeoutMs} ms`);
+  }
   return page.evaluate(() => window.__benchCount);
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { log, sleep, spawnTracked, stopChild } from './util.mjs';
 import { closeWindow, newWindow } from './browser.mjs';
 import { VENV_JUPYTER } from './venv.mjs';
+import { childPids } from './cpu.mjs';
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -137,6 +138,22 @@ export class JupyterLabApp {
       const panel = [...app.shell.widgets('main')].find((w) => w.context?.path === p);
       await panel.context.save();
     }, page.__benchPath);
+  }
+
+  /** The kernel's status and the cells' execution states (for failure reports). */
+  describeState(page) {
+    return page.evaluate((p) => {
+      const panel = [...window.jupyterapp.shell.widgets('main')].find((w) => w.context?.path === p);
+      return { kernel: panel.sessionContext.session?.kernel?.status, cells: panel.content.widgets.map((c) => c.model.executionState ?? null) };
+    }, page.__benchPath);
+  }
+
+  /** Pids behind a notebook: { server (jupyter lab), kernel }. */
+  async processes(notebook) {
+    const rel = path.relative(this.rootDir, notebook);
+    const sessions = await (await this.api('GET', '/api/sessions')).json();
+    const kernelId = sessions.find((s) => s.path === rel)?.kernel?.id;
+    return { server: [this.child.pid], kernel: kernelId ? childPids(this.child.pid, `kernel-${kernelId}`) : [] };
   }
 
   /** Closes the notebook's tabs and shuts its kernel down (DELETE its session). */

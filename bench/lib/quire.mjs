@@ -3,6 +3,7 @@
 // cell's Run button. The daemon lives under a throwaway QUIRE_HOME, so the user's daemon is
 // never touched, and finds the bench venv's kernelspec through JUPYTER_PATH.
 import { spawnSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, log, spawnTracked, stopChild } from './util.mjs';
 import { closeWindow, newWindow } from './browser.mjs';
@@ -12,10 +13,16 @@ const QUIRE_BIN = path.join(REPO_ROOT, 'bin', 'quire.mjs');
 export class QuireApp {
   name = 'quire';
 
-  /** env: the bench environment (QUIRE_HOME, JUPYTER_PATH, …). */
-  constructor({ env, browser }) {
+  /**
+   * env: the bench environment (QUIRE_HOME, JUPYTER_PATH, …); nodeArgs: extra node flags for
+   * the daemon and the hosts (e.g. --cpu-prof, which NODE_OPTIONS may not carry).
+   */
+  constructor({ env, browser, nodeArgs = [], logDir }) {
     this.env = env;
+    this.logDir = logDir;
+    this.serves = 0;
     this.browser = browser;
+    this.nodeArgs = nodeArgs;
     /** notebook path → [first host, second host] */
     this.hosts = new Map();
     this.pages = new Map();
@@ -27,9 +34,24 @@ export class QuireApp {
     return res.stdout;
   }
 
+  /** Starts the daemon in the foreground (our child), so hosts connect to it rather than autostart one. */
+  async start() {
+    this.daemon = spawnTracked(process.execPath, [...this.nodeArgs, QUIRE_BIN, 'daemon'], { env: this.env });
+    this.daemon.stdout.resume();
+    this.daemon.stderr.pipe(createWriteStream(path.join(this.logDir, 'quire-daemon.stderr.log')));
+    let err = '';
+    this.daemon.stderr.on('data', (d) => (err += d));
+    const deadline = Date.now() + 30_000;
+    while (!/listening on/.test(err)) {
+      if (this.daemon.exitCode !== null) throw new Error(`quire daemon exited with ${this.daemon.exitCode}\n${err}`);
+      if (Date.now() > deadline) throw new Error(`quire daemon did not listen within 30 s\n${err}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** Starts a `quire serve` on the notebook and resolves with its URL. */
   async serve(notebook) {
-    const child = spawnTracked(process.execPath, [QUIRE_BIN, 'serve', notebook, '--no-open'], { env: this.env });
+    const child = spawnTracked(process.execPath, [...this.nodeArgs, QUIRE_BIN, 'serve', notebook, '--no-open'], { env: this.env });
     const url = await new Promise((resolve, reject) => {
       let out = '';
       let err = '';
@@ -48,7 +70,7 @@ export class QuireApp {
         reject(new Error(`quire serve exited with ${code}\n${err}`));
       });
     });
-    child.stderr.resume();
+    child.stderr.pipe(createWriteStream(path.join(this.logDir, `quire-serve-${++this.serves}.log`)));
     return { child, url };
   }
 
@@ -88,6 +110,25 @@ export class QuireApp {
     );
   }
 
+  /** What the page shows of the kernel and the cells' run states (for failure reports). */
+  describeState(page) {
+    return page.evaluate(() => ({
+      kernel: document.querySelector('[data-testid=kernel-status]')?.getAttribute('data-status'),
+      cells: [...document.querySelectorAll('section.cell-code')].map((c) => c.getAttribute('data-run')),
+    }));
+  }
+
+  /** Pids behind a notebook: { daemon, host (its `quire serve` processes), kernel }. */
+  processes(notebook) {
+    const status = JSON.parse(this.cli(['status', '--json']));
+    const room = status.rooms.find((r) => r.path === notebook);
+    return {
+      daemon: [status.pid],
+      host: (this.hosts.get(notebook) ?? []).filter(Boolean).map((h) => h.child.pid),
+      kernel: room?.kernel?.pid ? [room.kernel.pid] : [],
+    };
+  }
+
   /** Closes the notebook's windows and hosts and shuts its kernel down (through the Node SDK). */
   async closeNotebook(notebook) {
     for (const page of this.pages.get(notebook) ?? []) await closeWindow(page);
@@ -111,6 +152,11 @@ export class QuireApp {
       this.cli(['stop']);
     } catch (e) {
       log(`quire stop: ${e.message}`);
+    }
+    if (this.daemon) {
+      // It exits by itself after `quire stop` (writing its --cpu-prof profile); SIGTERM if not.
+      const exited = new Promise((r) => (this.daemon.exitCode !== null ? r() : this.daemon.once('exit', r)));
+      if ((await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 15_000))])) === 'timeout') await stopChild(this.daemon);
     }
   }
 }
