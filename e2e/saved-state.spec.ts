@@ -12,6 +12,34 @@ const HOSTILE = [
   '<style>body { display: none !important }</style>',
 ].join('');
 
+/** A notebook file holding saved widget state (as JupyterLab writes it) and code cells with these outputs. */
+function writeSavedNotebook(path: string, widgetState: Record<string, unknown>, cellOutputs: Record<string, unknown[]>): void {
+  writeFileSync(
+    path,
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {
+        widgets: { 'application/vnd.jupyter.widget-state+json': { version_major: 2, version_minor: 0, state: widgetState } },
+      },
+      cells: Object.entries(cellOutputs).map(([id, outputs]) => ({
+        id,
+        cell_type: 'code',
+        metadata: {},
+        source: '',
+        execution_count: null,
+        outputs,
+      })),
+    }),
+  );
+}
+
+const widgetView = (modelId: string) => ({
+  output_type: 'display_data',
+  metadata: {},
+  data: { 'application/vnd.jupyter.widget-view+json': { version_major: 2, version_minor: 0, model_id: modelId } },
+});
+
 test('hostile HTML in saved widget state and outputs is shown sanitized', async ({ quire }) => {
   const state = (name: string, extra: Record<string, unknown>) => ({
     model_name: name,
@@ -19,37 +47,13 @@ test('hostile HTML in saved widget state and outputs is shown sanitized', async 
     model_module_version: '2.0.0',
     state: { _model_name: name, ...extra },
   });
-  writeFileSync(
+  writeSavedNotebook(
     quire.notebook,
-    JSON.stringify({
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: {
-        widgets: {
-          'application/vnd.jupyter.widget-state+json': {
-            version_major: 2,
-            version_minor: 0,
-            state: {
-              layout1: state('LayoutModel', {}),
-              html1: state('HTMLModel', { value: HOSTILE, layout: 'IPY_MODEL_layout1', _view_name: 'HTMLView', _view_module: '@jupyter-widgets/controls', _view_module_version: '2.0.0' }),
-            },
-          },
-        },
-      },
-      cells: [
-        {
-          id: 'w',
-          cell_type: 'code',
-          metadata: {},
-          source: '',
-          execution_count: 1,
-          outputs: [
-            { output_type: 'display_data', metadata: {}, data: { 'application/vnd.jupyter.widget-view+json': { version_major: 2, version_minor: 0, model_id: 'html1' } } },
-            { output_type: 'display_data', metadata: {}, data: { 'text/html': HOSTILE } },
-          ],
-        },
-      ],
-    }),
+    {
+      layout1: state('LayoutModel', {}),
+      html1: state('HTMLModel', { value: HOSTILE, layout: 'IPY_MODEL_layout1', _view_name: 'HTMLView', _view_module: '@jupyter-widgets/controls', _view_module_version: '2.0.0' }),
+    },
+    { w: [widgetView('html1'), { output_type: 'display_data', metadata: {}, data: { 'text/html': HOSTILE } }] },
   );
   const win = await quire.openWindow();
   await expect(win.page.locator('#bold')).toHaveCount(2); // the widget and the output
@@ -61,32 +65,13 @@ test('hostile HTML in saved widget state and outputs is shown sanitized', async 
 });
 
 test('a widget from an unknown module shows a placeholder naming it; the other widgets render', async ({ quire }) => {
-  writeFileSync(
+  writeSavedNotebook(
     quire.notebook,
-    JSON.stringify({
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: {
-        widgets: {
-          'application/vnd.jupyter.widget-state+json': {
-            version_major: 2,
-            version_minor: 0,
-            state: {
-              fancy: { model_name: 'FancyModel', model_module: 'fancy-widgets', model_module_version: '^1.2.0', state: { _view_name: 'FancyView', _view_module: 'fancy-widgets', _view_module_version: '^1.2.0' } },
-              s1: { model_name: 'IntSliderModel', model_module: '@jupyter-widgets/controls', model_module_version: '2.0.0', state: { value: 6, max: 10, _view_name: 'IntSliderView', _view_module: '@jupyter-widgets/controls', _view_module_version: '2.0.0' } },
-            },
-          },
-        },
-      },
-      cells: ['fancy', 'missing-model', 's1'].map((id) => ({
-        id: `cell-${id}`,
-        cell_type: 'code',
-        metadata: {},
-        source: '',
-        execution_count: null,
-        outputs: [{ output_type: 'display_data', metadata: {}, data: { 'application/vnd.jupyter.widget-view+json': { version_major: 2, version_minor: 0, model_id: id } } }],
-      })),
-    }),
+    {
+      fancy: { model_name: 'FancyModel', model_module: 'fancy-widgets', model_module_version: '^1.2.0', state: { _view_name: 'FancyView', _view_module: 'fancy-widgets', _view_module_version: '^1.2.0' } },
+      s1: { model_name: 'IntSliderModel', model_module: '@jupyter-widgets/controls', model_module_version: '2.0.0', state: { value: 6, max: 10, _view_name: 'IntSliderView', _view_module: '@jupyter-widgets/controls', _view_module_version: '2.0.0' } },
+    },
+    Object.fromEntries(['fancy', 'missing-model', 's1'].map((id) => [`cell-${id}`, [widgetView(id)]])),
   );
   const win = await quire.openWindow();
   await expect(win.page.getByText(/Widget unavailable: FancyModel from fancy-widgets@\^1\.2\.0/)).toBeVisible();

@@ -280,31 +280,12 @@ function stepVenv() {
     run('kernel venv (python -m venv)', py.cmd, ['-m', 'venv', ...(isVenv ? ['--clear'] : []), VENV]);
   }
 
+  const pipInstall = (step, args) =>
+    run(step, VENV_PYTHON, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', ...args]);
   log(`kernel venv: pip install -r ${path.relative(ROOT, REQUIREMENTS)} …`);
-  run('kernel venv (pip install -r scripts/kernel-requirements.txt)', VENV_PYTHON, [
-    '-m',
-    'pip',
-    'install',
-    '--quiet',
-    '--disable-pip-version-check',
-    '--no-input',
-    '-r',
-    REQUIREMENTS,
-  ]);
-
+  pipInstall('kernel venv (pip install -r scripts/kernel-requirements.txt)', ['-r', REQUIREMENTS]);
   log('kernel venv: pip install the Python client (python/) and pytest …');
-  run('kernel venv (python client + pytest)', VENV_PYTHON, [
-    '-m',
-    'pip',
-    'install',
-    '--quiet',
-    '--disable-pip-version-check',
-    '--no-input',
-    '-r',
-    DEV_REQUIREMENTS,
-    '-e',
-    PY_CLIENT,
-  ]);
+  pipInstall('kernel venv (python client + pytest)', ['-r', DEV_REQUIREMENTS, '-e', PY_CLIENT]);
 
   log('kernel venv: registering the python3 kernelspec …');
   run('kernel venv (ipykernel install)', VENV_PYTHON, [

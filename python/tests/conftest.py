@@ -145,26 +145,25 @@ def _require_node() -> None:
         pytest.skip(f"{QUIRE_BIN} not found: run the tests from a Quire checkout (or set QUIRE_REPO)")
 
 
-@pytest.fixture(scope="session")
-def daemon() -> Iterator[TestDaemon]:
-    """One daemon shared by the tests that leave it running."""
+def _running_daemon() -> Iterator[TestDaemon]:
     _require_node()
     d = TestDaemon().start()
     try:
         yield d
     finally:
         d.cleanup()
+
+
+@pytest.fixture(scope="session")
+def daemon() -> Iterator[TestDaemon]:
+    """One daemon shared by the tests that leave it running."""
+    yield from _running_daemon()
 
 
 @pytest.fixture
 def own_daemon() -> Iterator[TestDaemon]:
     """A daemon of this test's own, for tests that stop, restart or break it."""
-    _require_node()
-    d = TestDaemon().start()
-    try:
-        yield d
-    finally:
-        d.cleanup()
+    yield from _running_daemon()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import { PROTOCOL_MAGIC, PROTOCOL_VERSION } from '../../src-shared/protocol/mess
 import { defaultPaths, readToken } from './daemon-launcher';
 import { startTestDaemon, type TestDaemon } from '../testing/daemon-harness';
 import type { NotebookSession } from './index';
+import { seededRandom } from '../../src-shared/testing/seeded-random';
 
 const CASES = 10_000;
 const CONCURRENCY = 64;
@@ -20,22 +21,12 @@ let healthy: NotebookSession;
 let token: string;
 let roomId: string;
 
-/** Deterministic PRNG (mulberry32) so a failing case can be replayed from its index. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const enc = new TextEncoder();
 const hello = (t: string, protocol = PROTOCOL_VERSION, magic = PROTOCOL_MAGIC) => encodeJsonFrame(FrameKind.Hello, { magic, protocol, token: t });
 
 /** Case i: a list of byte chunks to send on one fresh connection. */
 function makeCase(i: number): Uint8Array[] {
-  const r = rng(i);
+  const r = seededRandom(i);
   const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
   const good = hello(token);
   const kind = i % 12;

@@ -69,7 +69,6 @@ export async function startTestDaemon(options: { home?: string; keepHome?: boole
   });
   if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${stderr}`);
   const clients: QuireClient[] = [];
-  const notebooks = join(home, 'nb');
   return {
     home,
     env,
@@ -99,7 +98,6 @@ export async function startTestDaemon(options: { home?: string; keepHome?: boole
           }),
         );
       }
-      void notebooks;
       return path;
     },
     async stop() {

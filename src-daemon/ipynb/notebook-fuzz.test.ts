@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NotebookFormatError, readNotebook, writeNotebook } from '../../src-shared/ipynb/index';
 import { docToNotebook, notebookToDoc } from './notebook-file';
+import { seededRandom } from '../../src-shared/testing/seeded-random';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CORPUS = [
@@ -16,15 +17,6 @@ const CORPUS = [
   join(REPO_ROOT, 'resources', 'demo.ipynb'),
 ];
 const CASES_PER_FILE = 600;
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ODD_VALUES: unknown[] = [null, 0, -1, 1.5, '', 'x', [], {}, [1, 'a'], { a: 1 }, true, 4.0, 'IPY_MODEL_nope', 1e308];
 
@@ -66,7 +58,7 @@ describe('notebook mutations', () => {
       let opened = 0;
       let refused = 0;
       for (let i = 0; i < CASES_PER_FILE; i++) {
-        const r = rng(i);
+        const r = seededRandom(i);
         const mutated = i % 2 === 0 ? JSON.stringify(mutateJson(json, r), null, 1) : mutateText(text, r);
         try {
           const nb = readNotebook(mutated);

@@ -122,7 +122,7 @@ export class Room {
   }
 
   get kernelPid(): number | null {
-    return (this.kernel as { pid?: number } | null)?.pid ?? null;
+    return this.kernel?.pid ?? null;
   }
 
   get hasKernel(): boolean {

@@ -13,6 +13,7 @@ import {
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../testing/seeded-random';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PYTHON = resolve(ROOT, process.env['QUIRE_VENV'] || '.venv', 'bin/python');
@@ -27,17 +28,6 @@ function python(code: string, input = ''): string {
   });
 }
 
-/** A tiny seeded PRNG so a failing float is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const EDGE_FLOATS = [
   0, -0, 1, -1, 0.1, 0.2, 0.1 + 0.2, 0.3, 1 / 3, 2 / 3, 4.35, 123.456, 100, 1e-5, 1.5e-5, 5e-5, 1e-4, 0.0001234,
   0.001, 1e-7, 1.5e-7, 123e-20, 1e15, 1234567890123456.7, 9999999999999998, 1e16, 1.5e16, 1e17,
@@ -48,7 +38,7 @@ const EDGE_FLOATS = [
 ];
 
 function randomFloats(count: number): number[] {
-  const rand = mulberry32(20240601);
+  const rand = seededRandom(20240601);
   const out: number[] = [];
   const view = new DataView(new ArrayBuffer(8));
   for (let i = 0; i < count; i++) {

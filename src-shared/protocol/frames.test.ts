@@ -11,17 +11,7 @@ import {
   encodeSyncFrame,
   type Frame,
 } from './frames';
-
-/** Seeded PRNG so a failing split is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../testing/seeded-random';
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -132,7 +122,7 @@ describe('FrameDecoder with split input', () => {
     const { bytes, expected } = sampleStream();
     const whole = concat(bytes);
     const want = expected.map((f) => ({ kind: f.kind, payload: [...f.payload] }));
-    const rand = mulberry32(0xc0ffee);
+    const rand = seededRandom(0xc0ffee);
     for (let round = 0; round < 200; round++) {
       const decoder = new FrameDecoder();
       const frames: Frame[] = [];

@@ -1,0 +1,13 @@
+/**
+ * A seeded PRNG (mulberry32) for tests that generate inputs: a failing case is replayed
+ * from its seed. Pure TS, so shared, daemon and client tests all use this one.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
