@@ -9,8 +9,10 @@ import {
   getComms,
   getDocId,
   getKernel,
+  editCellSource,
   setCellSource,
   setCommState,
+  type TextEdit,
   type CellView,
   type CommRecord,
   type KernelView,
@@ -152,6 +154,15 @@ export class NotebookSession {
   setCellSource(cellId: string, source: string): void {
     this.doc = A.change(this.doc, (d) => {
       if (!setCellSource(d, cellId, source)) throw new Error(`no cell ${cellId} in ${this.path}`);
+    });
+    for (const l of this.changeListeners) l(this.doc);
+    this.sendSync();
+  }
+
+  /** Applies text edits (offsets in the current source) to a cell in this replica, as one change. */
+  editCellSource(cellId: string, edits: readonly TextEdit[]): void {
+    this.doc = A.change(this.doc, (d) => {
+      if (!editCellSource(d, cellId, edits)) throw new Error(`no cell ${cellId} in ${this.path}`);
     });
     for (const l of this.changeListeners) l(this.doc);
     this.sendSync();

@@ -32,7 +32,8 @@ import {
   type NotebookSnapshot,
 } from '../../src-shared/ipc/contract';
 import type { IpcReply } from '../../src-shared/ipc/websocket-wire';
-import { getCommIds, isDirty, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
+import { getCellSources, getCommIds, isDirty, type NotebookDoc, type TextEdit } from '../../src-shared/schema/notebook-doc';
+import { CellTextAuthority } from '../../src-shared/cell-text/authority';
 import { changesBetween, everything, sameHeads } from './doc-changes';
 
 /** How the core reaches one window. `send` must not throw for a window that is going away. */
@@ -99,6 +100,16 @@ class OpenNotebook {
   notebookTimer: NodeJS.Timeout | null = null;
   lastNotebookEvent = 0;
   disposers: (() => void)[] = [];
+  /** Outlives reconnects, so editors keep their versions when the daemon comes back. */
+  readonly text = new CellTextAuthority({
+    sources: () => (this.session ? getCellSources(this.session.current) : new Map()),
+    apply: (cellId, changes) => {
+      if (!this.session) throw new Error('the notebook is reconnecting; the edit will be retried');
+      const edits: TextEdit[] = [];
+      changes.iterChanges((from, to, _fromB, _toB, inserted) => edits.push({ from, to, insert: inserted.toString() }));
+      this.session.editCellSource(cellId, edits);
+    },
+  });
 
   constructor(readonly path: string) {}
 
@@ -205,7 +216,7 @@ export class QuireCore {
   async whenOpen(windowId: number): Promise<NotebookSnapshot> {
     const entry = this.windows.get(windowId);
     if (!entry) throw new Error(`window ${windowId} is not registered`);
-    return this.snapshot(await this.sessionOf(entry.notebook));
+    return this.snapshot(entry.notebook, await this.sessionOf(entry.notebook));
   }
 
   /**
@@ -251,16 +262,16 @@ export class QuireCore {
     if (!parsed.ok) return { ok: false, error: parsed.error };
     try {
       const session = await this.sessionOf(entry.notebook);
-      return { ok: true, result: await this.dispatch(session, parsed.channel, parsed.request) };
+      return { ok: true, result: await this.dispatch(entry.notebook, session, parsed.channel, parsed.request) };
     } catch (err) {
       return { ok: false, error: `${parsed.channel}: ${messageOf(err)}` };
     }
   }
 
-  private async dispatch(session: NotebookSession, channel: Channel, request: unknown): Promise<ChannelResponse[Channel]> {
+  private async dispatch(nb: OpenNotebook, session: NotebookSession, channel: Channel, request: unknown): Promise<ChannelResponse[Channel]> {
     switch (channel) {
       case 'notebook:get':
-        return this.snapshot(session);
+        return this.snapshot(nb, session);
       case 'comms:get':
         return session.getWidgets();
       case 'widget:update': {
@@ -289,10 +300,17 @@ export class QuireCore {
         await session.confirmSync(10_000).catch(() => {});
         return result;
       }
-      case 'cell:set-source': {
-        const r = request as Request<'cell:set-source'>;
-        session.setCellSource(r.cellId, r.source);
-        return null;
+      case 'cell:pull': {
+        const r = request as Request<'cell:pull'>;
+        this.observeText(nb);
+        return nb.text.pull(r.cellId, r.version);
+      }
+      case 'cell:push': {
+        const r = request as Request<'cell:push'>;
+        this.observeText(nb);
+        const result = nb.text.push(r.cellId, r.version, r.updates);
+        if (result.accepted) this.emit(nb, 'cell:text', { cellId: r.cellId, version: r.version, updates: r.updates });
+        return result;
       }
       case 'kernel:interrupt':
         await session.interrupt();
@@ -305,11 +323,21 @@ export class QuireCore {
     }
   }
 
-  private snapshot(session: NotebookSession): NotebookSnapshot {
+  /** Sends the windows the cell text that reached the replica other than through their editors. */
+  private observeText(nb: OpenNotebook): void {
+    for (const event of nb.text.observe()) this.emit(nb, 'cell:text', event);
+  }
+
+  private snapshot(nb: OpenNotebook, session: NotebookSession): NotebookSnapshot {
+    this.observeText(nb);
+    const cells = session.getCells();
+    const sourceVersions: Record<string, number> = {};
+    for (const c of cells) sourceVersions[c.id] = nb.text.version(c.id) ?? 0;
     return {
       path: session.path,
       title: basename(session.path),
-      cells: session.getCells(),
+      cells,
+      sourceVersions,
       kernel: session.getKernel(),
       dirty: isDirty(session.current),
     };
@@ -417,7 +445,7 @@ export class QuireCore {
     nb.opening.resolve(session);
     if (previous) {
       // A resync after a reconnect: the windows' view may be arbitrarily stale.
-      this.emit(nb, 'notebook:changed', this.snapshot(session));
+      this.emit(nb, 'notebook:changed', this.snapshot(nb, session));
       nb.lastNotebookEvent = Date.now();
       this.emit(nb, 'comms:changed', everything(session.current, getCommIds(previous)));
     }
@@ -468,7 +496,10 @@ export class QuireCore {
     }
     nb.heads = heads;
     if (changes.comms) this.emit(nb, 'comms:changed', changes.comms);
-    if (changes.notebook) this.scheduleNotebookEvent(nb);
+    if (changes.notebook) {
+      this.observeText(nb);
+      this.scheduleNotebookEvent(nb);
+    }
   }
 
   private scheduleNotebookEvent(nb: OpenNotebook): void {
@@ -482,7 +513,7 @@ export class QuireCore {
       const session = nb.session;
       if (!session || !this.isLive(nb)) return;
       nb.lastNotebookEvent = Date.now();
-      this.emit(nb, 'notebook:changed', this.snapshot(session));
+      this.emit(nb, 'notebook:changed', this.snapshot(nb, session));
     }, wait);
   }
 

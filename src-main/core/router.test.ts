@@ -4,6 +4,7 @@
  * notebook:changed throttling, custom messages both ways, save.
  */
 import { join } from 'node:path';
+import { ChangeSet } from '@codemirror/state';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommRecord } from '../../src-shared/schema/notebook-doc';
 import type { CommsChange, NotebookSnapshot } from '../../src-shared/ipc/contract';
@@ -35,6 +36,15 @@ async function ok<T>(windowId: number, channel: string, payload: unknown = {}): 
   return reply.result as T;
 }
 
+/** Replaces a cell's whole source the way an editor would: one update on top of the current version. */
+async function replaceSource(windowId: number, cellId: string, source: string): Promise<void> {
+  const snapshot = await ok<NotebookSnapshot>(windowId, 'notebook:get');
+  const before = snapshot.cells.find((c) => c.id === cellId)!.source;
+  const changes = ChangeSet.of({ from: 0, to: before.length, insert: source }, before.length).toJSON();
+  const pushed = await ok<{ accepted: boolean }>(windowId, 'cell:push', { cellId, version: snapshot.sourceVersions[cellId], updates: [{ clientID: 'test', changes }] });
+  expect(pushed.accepted).toBe(true);
+}
+
 async function roomClients(path: string): Promise<number> {
   const status = await other.status();
   return status.rooms.find((r) => r.path === path)?.clients ?? 0;
@@ -62,7 +72,8 @@ describe('the IPC router refuses what it must', () => {
       ['widget:update', { patch: {} }, /widget:update: id/],
       ['widget:update', { id: 'x', patch: 'no' }, /widget:update: patch/],
       ['blob:get', { hash: '../../etc/passwd' }, /blob:get: hash/],
-      ['cell:set-source', { cellId: 'cell-0', source: 42 }, /cell:set-source: source/],
+      ['cell:push', { cellId: 'cell-0', version: 0, updates: [{ clientID: 'w', changes: 'no' }] }, /cell:push: updates.0.changes/],
+      ['cell:pull', { cellId: 'cell-0', version: -1 }, /cell:pull: version/],
       ['custom:send', { id: 'x', content: {}, buffers: Array(65).fill('') }, /custom:send: buffers/],
       ['notebook:get', 'not an object', /notebook:get/],
     ];
@@ -108,7 +119,7 @@ describe('replicas', () => {
     await core.whenOpen(w1);
     core.closeWindow(w1);
     const w2 = core.openWindow(path, new RecordingWindow());
-    await ok(w2, 'cell:set-source', { cellId: 'cell-0', source: 'y = 3' });
+    await replaceSource(w2, 'cell-0', 'y = 3');
     expect((await ok<NotebookSnapshot>(w2, 'notebook:get')).cells[0]?.source).toBe('y = 3');
     core.closeWindow(w2);
   });
@@ -221,7 +232,7 @@ describe('change fan-out', () => {
 
   it('editing a source marks the notebook dirty; saving clears it', async () => {
     win1.clear();
-    await ok(w1, 'cell:set-source', { cellId: 'cell-1', source: '# edited' });
+    await replaceSource(w1, 'cell-1', '# edited');
     await waitFor(() => win1.of('notebook:changed').some((s) => s.dirty && s.cells[1]?.source === '# edited'), 'a dirty snapshot');
     expect(win1.of('comms:changed')).toEqual([]);
     const saved = await ok<{ path: string; bytes: number }>(w2, 'notebook:save');

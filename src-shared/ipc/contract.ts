@@ -12,6 +12,10 @@ import type { CellView, CommRecord, KernelView } from '../schema/notebook-doc';
 
 const id = z.string().min(1).max(200);
 
+/** One editor transaction on a cell's text: a CodeMirror ChangeSet in its JSON form. */
+const cellTextUpdate = z.object({ clientID: z.string().min(1).max(100), changes: z.array(z.unknown()).max(100_000) });
+export type CellTextUpdate = z.infer<typeof cellTextUpdate>;
+
 export const Channels = {
   'notebook:get': z.object({}),
   'comms:get': z.object({}),
@@ -23,7 +27,10 @@ export const Channels = {
   }),
   'blob:get': z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/) }),
   'cell:execute': z.object({ cellId: id }),
-  'cell:set-source': z.object({ cellId: id, source: z.string().max(10_000_000) }),
+  /** Text updates of a cell after `version` (see src-main/core/cell-text-authority.ts). */
+  'cell:pull': z.object({ cellId: id, version: z.number().int().min(0) }),
+  /** An editor's updates made on top of `version`; refused (accepted: false) when behind. */
+  'cell:push': z.object({ cellId: id, version: z.number().int().min(0), updates: z.array(cellTextUpdate).min(1).max(1000) }),
   'kernel:interrupt': z.object({}),
   'kernel:restart': z.object({}),
   'notebook:save': z.object({}),
@@ -35,6 +42,8 @@ export interface NotebookSnapshot {
   path: string;
   title: string;
   cells: CellView[];
+  /** Each cell's text version: the editor of a cell starts from (source, version). */
+  sourceVersions: Record<string, number>;
   kernel: KernelView;
   /** Changed since the last save (or load). */
   dirty: boolean;
@@ -53,6 +62,16 @@ export interface CustomEvent {
   buffers: string[];
 }
 
+/** Updates of one cell's text starting at `version`, or its whole text (`reset`). */
+export type CellTextPull = { version: number; updates: CellTextUpdate[] } | { reset: { version: number; text: string } };
+
+export interface CellTextEvent {
+  cellId: string;
+  /** The version the first update applies to. */
+  version: number;
+  updates: CellTextUpdate[];
+}
+
 export interface HostStatus {
   /** False while the main process is reconnecting to the daemon. */
   connected: boolean;
@@ -66,7 +85,8 @@ export interface ChannelResponse {
   'custom:send': null;
   'blob:get': { base64: string };
   'cell:execute': ExecuteResult;
-  'cell:set-source': null;
+  'cell:pull': CellTextPull;
+  'cell:push': { accepted: boolean; version: number };
   'kernel:interrupt': null;
   'kernel:restart': null;
   'notebook:save': { path: string; bytes: number };
@@ -75,11 +95,12 @@ export interface ChannelResponse {
 export interface Events {
   'notebook:changed': NotebookSnapshot;
   'comms:changed': CommsChange;
+  'cell:text': CellTextEvent;
   custom: CustomEvent;
   'host:status': HostStatus;
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = ['notebook:changed', 'comms:changed', 'custom', 'host:status'];
+export const EVENT_NAMES: readonly EventName[] = ['notebook:changed', 'comms:changed', 'cell:text', 'custom', 'host:status'];
 
 export type Unsubscribe = () => void;
 
@@ -95,7 +116,9 @@ export interface QuireApi {
   onCustom(listener: (message: CustomEvent) => void): Unsubscribe;
   getBlob(hash: string): Promise<string>;
   executeCell(cellId: string): Promise<ExecuteResult>;
-  setCellSource(cellId: string, source: string): Promise<void>;
+  pullCellText(cellId: string, version: number): Promise<CellTextPull>;
+  pushCellText(cellId: string, version: number, updates: CellTextUpdate[]): Promise<{ accepted: boolean; version: number }>;
+  onCellText(listener: (event: CellTextEvent) => void): Unsubscribe;
   interrupt(): Promise<void>;
   restart(): Promise<void>;
   save(): Promise<{ path: string; bytes: number }>;
@@ -123,7 +146,9 @@ export function createQuireApi(t: IpcTransport): QuireApi {
     onCustom: (l) => t.on('custom', l),
     getBlob: async (hash) => (await t.invoke('blob:get', { hash })).base64,
     executeCell: (cellId) => t.invoke('cell:execute', { cellId }),
-    setCellSource: (cellId, source) => nothing(t.invoke('cell:set-source', { cellId, source })),
+    pullCellText: (cellId, version) => t.invoke('cell:pull', { cellId, version }),
+    pushCellText: (cellId, version, updates) => t.invoke('cell:push', { cellId, version, updates }),
+    onCellText: (l) => t.on('cell:text', l),
     interrupt: () => nothing(t.invoke('kernel:interrupt', {})),
     restart: () => nothing(t.invoke('kernel:restart', {})),
     save: () => t.invoke('notebook:save', {}),

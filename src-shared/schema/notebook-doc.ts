@@ -18,7 +18,7 @@
  * - Binary buffers never enter the doc: a value is replaced by `{ "$quireBlob": sha256 }`
  *   and the bytes live in the daemon's content-addressed blob store.
  */
-import { ImmutableString, updateText } from '@automerge/automerge';
+import { ImmutableString, splice, updateText } from '@automerge/automerge';
 
 /** Bump on breaking changes; readers refuse docs with a higher major than they know. */
 export const SCHEMA_VERSION = 1;
@@ -217,6 +217,11 @@ export function getCellSource(doc: NotebookDoc, cellId: string): string | undefi
   return cell ? text(cell.source) : undefined;
 }
 
+/** Every cell's source by id, without parsing outputs (cheap enough to call per keystroke). */
+export function getCellSources(doc: NotebookDoc): Map<string, string> {
+  return new Map((doc.cells ?? []).map((c) => [c.id, text(c.source)]));
+}
+
 export function getKernel(doc: NotebookDoc): KernelView {
   const k = doc.kernel;
   return {
@@ -407,6 +412,32 @@ export function setCellSource(d: NotebookDoc, cellId: string, source: string): b
   const index = d.cells.findIndex((c) => c.id === cellId);
   if (index < 0) return false;
   updateText(d, ['cells', index, 'source'], source);
+  return true;
+}
+
+/** A replacement in a cell's source; offsets are UTF-16 code units of the source before the edit. */
+export interface TextEdit {
+  from: number;
+  to: number;
+  insert: string;
+}
+
+/**
+ * Applies non-overlapping edits, all relative to the current source, as text splices (so an
+ * edit merges with concurrent typing elsewhere in the cell). Returns false for an unknown cell.
+ */
+export function editCellSource(d: NotebookDoc, cellId: string, edits: readonly TextEdit[]): boolean {
+  const index = d.cells.findIndex((c) => c.id === cellId);
+  if (index < 0) return false;
+  const length = text(d.cells[index]!.source).length;
+  const ordered = [...edits].sort((a, b) => b.from - a.from);
+  let limit = length;
+  for (const e of ordered) {
+    if (!(e.from >= 0 && e.from <= e.to && e.to <= limit)) throw new RangeError(`edit ${e.from}..${e.to} does not fit a source of length ${length}`);
+    limit = e.from;
+  }
+  // Back to front, so each splice's offsets are still those of the unedited source.
+  for (const e of ordered) splice(d, ['cells', index, 'source'], e.from, e.to - e.from, e.insert);
   return true;
 }
 
