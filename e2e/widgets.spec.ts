@@ -9,7 +9,7 @@ test('running the demo renders its widgets from the doc; getComms() is in seq or
   await win.runAll();
   await win.expectSliderValue(7, DEMO_SLIDER); // the last cell sets slider.value = 7
   await expect(win.page.getByRole('checkbox')).toBeChecked();
-  expect(await win.page.locator('select').first().inputValue()).toBe('green');
+  expect(await win.page.locator('.outputs select').first().inputValue()).toBe('green');
   await expect(win.page.getByText('captured by an Output widget', { exact: true })).toBeVisible();
 
   const comms = await win.comms();

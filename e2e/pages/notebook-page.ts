@@ -52,6 +52,59 @@ export class NotebookPage {
     for (let i = 0; i < times; i++) await slider.press(key);
   }
 
+  // ---- editing (CodeMirror cells, command mode) -----------------------------------------
+
+  notebook(): Locator {
+    return this.page.getByRole('main', { name: 'Notebook' });
+  }
+
+  editor(index: number): Locator {
+    return this.cells().nth(index).locator('.cm-content');
+  }
+
+  /** The text of cell `index` as its editor shows it. */
+  async cellText(index: number): Promise<string> {
+    return this.cells()
+      .nth(index)
+      .locator('.cm-line')
+      .evaluateAll((lines) => lines.map((l) => l.textContent ?? '').join('\n'));
+  }
+
+  /** Puts the cursor in cell `index` (at the end of its text unless `at` says otherwise). */
+  async editCell(index: number, at: 'start' | 'end' = 'end'): Promise<void> {
+    await this.editor(index).click();
+    await this.page.keyboard.press(at === 'end' ? 'Control+End' : 'Control+Home');
+  }
+
+  async typeInCell(index: number, text: string, options: { at?: 'start' | 'end'; delay?: number } = {}): Promise<void> {
+    await this.editCell(index, options.at);
+    await this.page.keyboard.type(text, { delay: options.delay ?? 0 });
+  }
+
+  /** Leaves edit mode (Esc), so keys act on cells as in JupyterLab's command mode. */
+  async commandMode(): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await expect(this.notebook()).toHaveAttribute('data-mode', 'command');
+  }
+
+  /** Presses keys one after the other (e.g. 'd', 'd'). */
+  async press(...keys: string[]): Promise<void> {
+    for (const key of keys) await this.page.keyboard.press(key);
+  }
+
+  activeCell(): Locator {
+    return this.page.locator('section.cell[data-active]');
+  }
+
+  /** The notebook's cells as the doc holds them (through `window.quire`). */
+  async docCells(): Promise<{ id: string; cellType: string; source: string }[]> {
+    return this.page.evaluate(async () => (await window.quire!.getNotebook()).cells.map((c) => ({ id: c.id, cellType: c.cellType, source: c.source })));
+  }
+
+  outputText(index: number): Locator {
+    return this.cells().nth(index).locator('.outputs');
+  }
+
   /** `window.quire.getComms()` as the renderer sees it. */
   comms(): Promise<{ id: string; modelName: string; seq: number; state: Record<string, unknown> }[]> {
     return this.page.evaluate(() => window.quire!.getComms());

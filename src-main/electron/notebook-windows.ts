@@ -73,6 +73,8 @@ export class NotebookWindows {
         webSecurity: true,
         webviewTag: false,
         allowRunningInsecureContent: false,
+        // Middle-click on a link would open it in a new Electron window, past setWindowOpenHandler's intent.
+        disableBlinkFeatures: 'Auxclick',
         experimentalFeatures: false,
       },
     });

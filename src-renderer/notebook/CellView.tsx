@@ -1,99 +1,144 @@
-import { useEffect, useRef, useState } from 'react';
-import type { QuireApi } from '../../src-shared/ipc/contract';
-import type { CellView as Cell } from '../../src-shared/schema/notebook-doc';
-import type { WidgetHost } from '../widgets/index';
-import { Markdown } from './Markdown';
-import { Outputs } from './Outputs';
-import { rebaseText } from './rebase-text';
-
-const SOURCE_DEBOUNCE_MS = 250;
-
 /**
- * One cell: a plain source editor (CodeMirror comes with the editing issue), its prompt
- * and outputs. Edits go to the shared doc, debounced; running flushes them first.
+ * One cell: prompt, editor (or rendered markdown), run state and timing, outputs, and the
+ * cell toolbar JupyterLab shows on the active cell (move, change type, delete).
  */
-export function CellView(props: { cell: Cell; api: QuireApi; widgets: WidgetHost; onError(m: string): void; onRan(): void }) {
-  const { cell, api } = props;
-  const [draft, setDraft] = useState(cell.source);
-  const [editing, setEditing] = useState(cell.cellType !== 'markdown');
-  const pending = useRef<number | undefined>(undefined);
-  /** The doc's source this window's draft is based on. */
-  const base = useRef(cell.source);
-  const latestDraft = useRef(draft);
-  latestDraft.current = draft;
+import { memo, useEffect, useState } from 'react';
+import type { QuireApi } from '../../src-shared/ipc/contract';
+import type { CellType, CellView as Cell } from '../../src-shared/schema/notebook-doc';
+import type { WidgetHost } from '../widgets/index';
+import { CellEditor, type CellEditorHandle, type RunMode } from './editor/CellEditor';
+import type { CellTextHub } from './editor/cell-text-hub';
+import { MarkdownView } from './Markdown';
+import { Outputs } from './Outputs';
+import { formatDuration } from './run-time';
 
-  // A remote edit: adopt it, replaying any unsent local edit on top so neither is lost.
-  useEffect(() => {
-    if (cell.source === base.current) return;
-    setDraft(rebaseText(base.current, latestDraft.current, cell.source));
-    base.current = cell.source;
-  }, [cell.source]);
+interface Props {
+  cell: Cell;
+  index: number;
+  count: number;
+  version: number;
+  language: string | null;
+  api: QuireApi;
+  widgets: WidgetHost;
+  hub: CellTextHub;
+  clientID: string;
+  active: boolean;
+  selected: boolean;
+  editing: boolean;
+  rendered: boolean;
+  editorRef(handle: CellEditorHandle | null): void;
+  onSelect(extend: boolean): void;
+  onEdit(): void;
+  onEditorFocus(): void;
+  onRun(how: RunMode): void;
+  onEscape(): void;
+  onLeave(direction: 'up' | 'down'): void;
+  onSplit(offset: number): void;
+  onMove(delta: -1 | 1): void;
+  onDelete(): void;
+  onSetType(type: CellType): void;
+  onError(message: string): void;
+}
 
-  const flush = async (source: string) => {
-    window.clearTimeout(pending.current);
-    pending.current = undefined;
-    if (source === base.current) return; // nothing typed here since the last sync
-    base.current = source;
-    await api.setCellSource(cell.id, source);
-  };
-
-  const onChange = (source: string) => {
-    setDraft(source);
-    window.clearTimeout(pending.current);
-    pending.current = window.setTimeout(() => void flush(source).catch((e: Error) => props.onError(e.message)), SOURCE_DEBOUNCE_MS);
-  };
-
-  const run = async () => {
-    try {
-      await flush(draft);
-      if (cell.cellType === 'markdown') {
-        setEditing(false);
-        props.onRan();
-        return;
-      }
-      const result = api.executeCell(cell.id);
-      props.onRan();
-      await result;
-    } catch (err) {
-      props.onError(`Run failed: ${(err as Error).message}`);
-    }
-  };
-
-  const prompt = cell.run === 'running' || cell.run === 'queued' ? '*' : (cell.executionCount ?? ' ');
+export const CellView = memo(function CellView(props: Props) {
+  const { cell } = props;
+  const busy = cell.run === 'running' || cell.run === 'queued';
+  const prompt = busy ? '*' : (cell.executionCount ?? ' ');
   return (
-    <section className={`cell cell-${cell.cellType} run-${cell.run}`} data-cell-id={cell.id} data-run={cell.run}>
+    <section
+      className={`cell cell-${cell.cellType} run-${cell.run}${props.active ? ' active' : ''}${props.selected ? ' selected' : ''}${props.editing ? ' editing' : ''}`}
+      data-cell-id={cell.id}
+      data-run={cell.run}
+      data-active={props.active || undefined}
+      data-selected={props.selected || undefined}
+      tabIndex={-1}
+      onMouseDown={(e) => {
+        // A click in the editor or a widget keeps its focus; elsewhere selects the cell.
+        if ((e.target as HTMLElement).closest('.editor, .widget-area, .output a, button, select, input, textarea')) return;
+        props.onSelect(e.shiftKey);
+      }}
+    >
       <div className="prompt" aria-label="execution count">
         {cell.cellType === 'code' ? `[${prompt}]:` : ''}
+        {cell.cellType === 'code' && <RunTime cell={cell} />}
       </div>
       <div className="body">
-        {cell.cellType === 'markdown' && !editing ? (
-          <div className="rendered" onDoubleClick={() => setEditing(true)}>
-            <Markdown source={cell.source} />
+        {props.rendered ? (
+          <div className="rendered" onDoubleClick={props.onEdit} title="Double-click or press Enter to edit">
+            <MarkdownView source={cell.source} />
           </div>
         ) : (
-          <textarea
-            className="source"
-            aria-label={`${cell.cellType} cell source`}
-            spellCheck={false}
-            value={draft}
-            rows={Math.max(1, draft.split('\n').length)}
-            onBlur={() => void flush(draft).catch((e: Error) => props.onError(e.message))}
-            onChange={(e) => onChange(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' && (e.shiftKey || e.ctrlKey)) {
-                e.preventDefault();
-                void run();
-              }
+          <CellEditor
+            ref={props.editorRef}
+            cellId={cell.id}
+            cellType={cell.cellType}
+            language={props.language}
+            source={cell.source}
+            version={props.version}
+            clientID={props.clientID}
+            hub={props.hub}
+            onError={props.onError}
+            keys={{
+              run: props.onRun,
+              escape: props.onEscape,
+              leave: props.onLeave,
+              split: props.onSplit,
+              focused: props.onEditorFocus,
             }}
           />
         )}
         {cell.cellType === 'code' && <Outputs outputs={cell.outputs} widgets={props.widgets} />}
       </div>
-      {cell.cellType === 'code' && (
-        <button className="run" onClick={() => void run()} title="Run cell (Shift+Enter)" aria-label="Run cell">
-          ▶
-        </button>
+      <div className="cell-side">
+        {cell.cellType === 'code' && (
+          <button className="run" onClick={() => props.onRun('stay')} title="Run cell (Shift+Enter)" aria-label="Run cell">
+            ▶
+          </button>
+        )}
+      </div>
+      {props.active && (
+        <div className="cell-toolbar" role="toolbar" aria-label="Cell actions">
+          <select
+            aria-label="Cell type"
+            value={cell.cellType}
+            onChange={(e) => props.onSetType(e.target.value as CellType)}
+          >
+            <option value="code">Code</option>
+            <option value="markdown">Markdown</option>
+            <option value="raw">Raw</option>
+          </select>
+          <button onClick={() => props.onMove(-1)} disabled={props.index === 0} title="Move up" aria-label="Move cell up">
+            ↑
+          </button>
+          <button onClick={() => props.onMove(1)} disabled={props.index === props.count - 1} title="Move down" aria-label="Move cell down">
+            ↓
+          </button>
+          <button onClick={props.onDelete} title="Delete cell (D D)" aria-label="Delete cell">
+            🗑
+          </button>
+        </div>
       )}
     </section>
+  );
+});
+
+/** "running 3 s", "queued", or the last run's duration, as JupyterLab's execution time. */
+function RunTime({ cell }: { cell: Cell }) {
+  const [now, setNow] = useState(() => Date.now());
+  const lastRun = cell.lastRun;
+  const running = cell.run === 'running';
+  useEffect(() => {
+    if (!running) return;
+    const t = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(t);
+  }, [running]);
+  if (cell.run === 'queued') return <div className="run-time" data-testid="run-time">queued</div>;
+  if (!lastRun) return null;
+  if (running) return <div className="run-time" data-testid="run-time">{formatDuration(Math.max(0, now - lastRun.startedAt))}</div>;
+  if (lastRun.durationMs === null) return null;
+  return (
+    <div className={`run-time status-${lastRun.status ?? 'none'}`} data-testid="run-time" title={`Ran at ${new Date(lastRun.startedAt).toLocaleTimeString()}`}>
+      {formatDuration(lastRun.durationMs)}
+    </div>
   );
 }

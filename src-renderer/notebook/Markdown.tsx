@@ -18,3 +18,6 @@ export function Markdown({ source }: { source: string }) {
     </>
   );
 }
+
+/** The rendered view of a markdown cell (replaced by the markdown renderer of the outputs work). */
+export const MarkdownView = Markdown;

@@ -7,10 +7,12 @@
  * and over the browser host's WebSocket.
  */
 import { z } from 'zod';
-import type { ExecuteResult } from '../protocol/messages';
-import type { CellView, CommRecord, KernelView } from '../schema/notebook-doc';
+import type { ExecuteResult, KernelSpecSummary } from '../protocol/messages';
+import type { CellType, CellView, CommRecord, KernelView } from '../schema/notebook-doc';
 
 const id = z.string().min(1).max(200);
+const cellIds = z.array(id).min(1).max(100_000);
+const cellType = z.enum(['code', 'markdown', 'raw']);
 
 /** One editor transaction on a cell's text: a CodeMirror ChangeSet in its JSON form. */
 const cellTextUpdate = z.object({ clientID: z.string().min(1).max(100), changes: z.array(z.unknown()).max(100_000) });
@@ -31,9 +33,28 @@ export const Channels = {
   'cell:pull': z.object({ cellId: id, version: z.number().int().min(0) }),
   /** An editor's updates made on top of `version`; refused (accepted: false) when behind. */
   'cell:push': z.object({ cellId: id, version: z.number().int().min(0), updates: z.array(cellTextUpdate).min(1).max(1000) }),
+  'cells:execute': z.object({ cellIds }),
+  'cell:insert': z.object({ index: z.number().int().min(0), cellType, source: z.string().max(10_000_000).optional() }),
+  'cells:delete': z.object({ cellIds }),
+  'cell:move': z.object({ cellId: id, toIndex: z.number().int().min(0) }),
+  'cells:set-type': z.object({ cellIds, cellType }),
+  /** Splits at `offset` of the cell's current text (the editor flushes its edits first). */
+  'cell:split': z.object({ cellId: id, offset: z.number().int().min(0) }),
+  'cells:merge': z.object({ cellIds: cellIds.min(2) }),
+  /** Clears the given cells' outputs, or every cell's. */
+  'cells:clear-outputs': z.object({ cellIds: cellIds.optional() }),
   'kernel:interrupt': z.object({}),
   'kernel:restart': z.object({}),
-  'notebook:save': z.object({}),
+  'kernel:specs': z.object({}),
+  'kernel:set': z.object({ name: z.string().min(1).max(200) }),
+  /** The answer to the `input:request` this window got (Python's `input()`). */
+  'input:reply': z.object({ value: z.string().max(1_000_000) }),
+  /** With `overwrite`, saves over a file that changed on disk since it was loaded. */
+  'notebook:save': z.object({ overwrite: z.boolean().optional() }),
+  /** Replaces the notebook's cells with the file on disk. */
+  'notebook:reload': z.object({}),
+  /** Keeps (or discards, reloading the file) the unsaved edits restored after a crash. */
+  'recovery:resolve': z.object({ keep: z.boolean() }),
 } as const;
 export type Channel = keyof typeof Channels;
 export type ChannelRequest<C extends Channel> = z.input<(typeof Channels)[C]>;
@@ -72,6 +93,12 @@ export interface CellTextEvent {
   updates: CellTextUpdate[];
 }
 
+/** The kernel asks for a line of input (`input()`, `getpass`) for a cell this window ran. */
+export interface InputRequest {
+  prompt: string;
+  password: boolean;
+}
+
 export interface HostStatus {
   /** False while the main process is reconnecting to the daemon. */
   connected: boolean;
@@ -87,20 +114,34 @@ export interface ChannelResponse {
   'cell:execute': ExecuteResult;
   'cell:pull': CellTextPull;
   'cell:push': { accepted: boolean; version: number };
+  'cells:execute': ExecuteResult[];
+  'cell:insert': { cellId: string };
+  'cells:delete': null;
+  'cell:move': null;
+  'cells:set-type': null;
+  'cell:split': { cellId: string };
+  'cells:merge': null;
+  'cells:clear-outputs': null;
   'kernel:interrupt': null;
   'kernel:restart': null;
+  'kernel:specs': KernelSpecSummary[];
+  'kernel:set': null;
+  'input:reply': null;
   'notebook:save': { path: string; bytes: number };
+  'notebook:reload': null;
+  'recovery:resolve': null;
 }
 
 export interface Events {
   'notebook:changed': NotebookSnapshot;
   'comms:changed': CommsChange;
   'cell:text': CellTextEvent;
+  'input:request': InputRequest;
   custom: CustomEvent;
   'host:status': HostStatus;
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = ['notebook:changed', 'comms:changed', 'cell:text', 'custom', 'host:status'];
+export const EVENT_NAMES: readonly EventName[] = ['notebook:changed', 'comms:changed', 'cell:text', 'input:request', 'custom', 'host:status'];
 
 export type Unsubscribe = () => void;
 
@@ -119,9 +160,24 @@ export interface QuireApi {
   pullCellText(cellId: string, version: number): Promise<CellTextPull>;
   pushCellText(cellId: string, version: number, updates: CellTextUpdate[]): Promise<{ accepted: boolean; version: number }>;
   onCellText(listener: (event: CellTextEvent) => void): Unsubscribe;
+  /** Runs cells in order (stops after an error, as the kernel aborts the rest). */
+  executeCells(cellIds: string[]): Promise<ExecuteResult[]>;
+  insertCell(index: number, cellType: CellType, source?: string): Promise<string>;
+  deleteCells(cellIds: string[]): Promise<void>;
+  moveCell(cellId: string, toIndex: number): Promise<void>;
+  setCellType(cellIds: string[], cellType: CellType): Promise<void>;
+  splitCell(cellId: string, offset: number): Promise<string>;
+  mergeCells(cellIds: string[]): Promise<void>;
+  clearOutputs(cellIds?: string[]): Promise<void>;
   interrupt(): Promise<void>;
   restart(): Promise<void>;
-  save(): Promise<{ path: string; bytes: number }>;
+  kernelSpecs(): Promise<KernelSpecSummary[]>;
+  setKernel(name: string): Promise<void>;
+  onInputRequest(listener: (request: InputRequest) => void): Unsubscribe;
+  replyInput(value: string): Promise<void>;
+  save(options?: { overwrite?: boolean }): Promise<{ path: string; bytes: number }>;
+  reload(): Promise<void>;
+  resolveRecovery(keep: boolean): Promise<void>;
   onHostStatus(listener: (status: HostStatus) => void): Unsubscribe;
 }
 
@@ -149,9 +205,23 @@ export function createQuireApi(t: IpcTransport): QuireApi {
     pullCellText: (cellId, version) => t.invoke('cell:pull', { cellId, version }),
     pushCellText: (cellId, version, updates) => t.invoke('cell:push', { cellId, version, updates }),
     onCellText: (l) => t.on('cell:text', l),
+    executeCells: (cellIds) => t.invoke('cells:execute', { cellIds }),
+    insertCell: async (index, cellType, source) => (await t.invoke('cell:insert', { index, cellType, ...(source !== undefined ? { source } : {}) })).cellId,
+    deleteCells: (cellIds) => nothing(t.invoke('cells:delete', { cellIds })),
+    moveCell: (cellId, toIndex) => nothing(t.invoke('cell:move', { cellId, toIndex })),
+    setCellType: (cellIds, cellType) => nothing(t.invoke('cells:set-type', { cellIds, cellType })),
+    splitCell: async (cellId, offset) => (await t.invoke('cell:split', { cellId, offset })).cellId,
+    mergeCells: (cellIds) => nothing(t.invoke('cells:merge', { cellIds })),
+    clearOutputs: (cellIds) => nothing(t.invoke('cells:clear-outputs', cellIds ? { cellIds } : {})),
     interrupt: () => nothing(t.invoke('kernel:interrupt', {})),
     restart: () => nothing(t.invoke('kernel:restart', {})),
-    save: () => t.invoke('notebook:save', {}),
+    kernelSpecs: () => t.invoke('kernel:specs', {}),
+    setKernel: (name) => nothing(t.invoke('kernel:set', { name })),
+    onInputRequest: (l) => t.on('input:request', l),
+    replyInput: (value) => nothing(t.invoke('input:reply', { value })),
+    save: (options) => t.invoke('notebook:save', options?.overwrite ? { overwrite: true } : {}),
+    reload: () => nothing(t.invoke('notebook:reload', {})),
+    resolveRecovery: (keep) => nothing(t.invoke('recovery:resolve', { keep })),
     onHostStatus: (l) => t.on('host:status', l),
   };
 }
