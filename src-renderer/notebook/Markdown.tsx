@@ -1,23 +1,10 @@
-/**
- * Minimal markdown display until the editing issue brings a markdown library: headings and
- * paragraphs as text (no HTML is interpreted, so nothing in a notebook can inject markup).
- */
-export function Markdown({ source }: { source: string }) {
-  const blocks = source.split(/\n{2,}/);
-  return (
-    <>
-      {blocks.map((block, i) => {
-        const heading = /^(#{1,6})\s+(.*)$/s.exec(block.trim());
-        if (heading) {
-          const level = Math.min(heading[1]!.length + 1, 6);
-          const Tag = `h${level}` as 'h2';
-          return <Tag key={i}>{heading[2]}</Tag>;
-        }
-        return <p key={i}>{block}</p>;
-      })}
-    </>
-  );
+import { RenderedMarkdown } from './outputs/RenderedMarkdown';
+
+/** A markdown cell's rendered view: the same renderer as text/markdown outputs (math included). */
+export function MarkdownView({ source }: { source: string }) {
+  if (!source.trim()) return <p className="markdown-empty muted">Empty markdown cell</p>;
+  return <RenderedMarkdown className="markdown-cell" source={source} />;
 }
 
-/** The rendered view of a markdown cell (replaced by the markdown renderer of the outputs work). */
-export const MarkdownView = Markdown;
+/** The name CellView imports. */
+export { MarkdownView as Markdown };

@@ -3,23 +3,20 @@
  * JupyterLab's manager swaps in one built on @jupyterlab/outputarea + rendermime, which a
  * Quire window does not have (and which would capture outputs from a kernel it does not
  * talk to). In Quire the daemon captures the outputs into the model's `outputs` trait
- * (nbformat output dicts), so this subclass renders that trait — text, streams, errors,
- * sanitized HTML, images and nested widget views — and re-renders on `change:outputs`.
+ * (nbformat output dicts), so this subclass renders that trait with the same renderers as
+ * cell outputs (notebook/outputs: ANSI text, sanitized HTML, images, markdown, math, JSON),
+ * nested widget views itself, and re-renders on `change:outputs`.
  */
 import { OutputView } from '@jupyter-widgets/output';
 import type { DOMWidgetView, WidgetModel } from '@jupyter-widgets/base';
 import type { Widget } from '@lumino/widgets';
-import { sanitizeHtml } from '../safe-html';
+import { createElement } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { widgetModelId } from '../notebook/outputs/mime-bundle';
+import { OutputItem } from '../notebook/outputs/OutputItem';
 import { attachWidget, disposeWidget } from './lumino';
 
-const WIDGET_MIME = 'application/vnd.jupyter.widget-view+json';
-const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
-
 type Output = Record<string, unknown>;
-
-function text(value: unknown): string {
-  return Array.isArray(value) ? value.join('') : String(value ?? '');
-}
 
 function pre(className: string, content: string): HTMLElement {
   const el = document.createElement('pre');
@@ -28,9 +25,18 @@ function pre(className: string, content: string): HTMLElement {
   return el;
 }
 
+/** The widget a display output shows, if it is a widget view. */
+function displayedWidget(output: Output): string | undefined {
+  if (output.output_type !== 'display_data' && output.output_type !== 'execute_result') return undefined;
+  const data = output.data;
+  return data && typeof data === 'object' ? widgetModelId(data as Record<string, unknown>) : undefined;
+}
+
 export class QuireOutputView extends OutputView {
   /** Lumino widgets of nested widget views, disposed on every re-render. */
   private children: Widget[] = [];
+  /** React roots of the other outputs, unmounted on every re-render. */
+  private roots: Root[] = [];
   private generation = 0;
 
   override render(): void {
@@ -48,6 +54,10 @@ export class QuireOutputView extends OutputView {
 
   private disposeChildren(): void {
     for (const child of this.children.splice(0)) disposeWidget(child);
+    const roots = this.roots.splice(0);
+    // Deferred: remove() can run inside a React commit (a cell's WidgetView unmounting),
+    // where unmounting another root synchronously is not allowed.
+    if (roots.length) setTimeout(() => roots.forEach((root) => root.unmount()));
   }
 
   private renderOutputs(): void {
@@ -66,54 +76,14 @@ export class QuireOutputView extends OutputView {
   }
 
   private renderOutput(output: Output, into: HTMLElement): void {
-    switch (output.output_type) {
-      case 'stream':
-        into.append(pre(`quire-output-stream${output.name === 'stderr' ? ' stderr' : ''}`, text(output.text).replace(ANSI, '')));
-        return;
-      case 'error': {
-        const tb = Array.isArray(output.traceback) && output.traceback.length ? output.traceback.map(String).join('\n') : `${String(output.ename)}: ${String(output.evalue)}`;
-        into.append(pre('quire-output-error', tb.replace(ANSI, '')));
-        return;
-      }
-      case 'display_data':
-      case 'execute_result':
-        this.renderBundle((output.data ?? {}) as Record<string, unknown>, into);
-        return;
-      default:
-        return;
-    }
-  }
-
-  private renderBundle(data: Record<string, unknown>, into: HTMLElement): void {
-    const view = data[WIDGET_MIME] as { model_id?: unknown } | undefined;
-    if (view && typeof view.model_id === 'string') {
-      void this.renderChild(view.model_id, into);
+    const modelId = displayedWidget(output);
+    if (modelId) {
+      void this.renderChild(modelId, into);
       return;
     }
-    if ('text/html' in data) {
-      const div = document.createElement('div');
-      div.className = 'quire-output-html';
-      div.innerHTML = sanitizeHtml(text(data['text/html']));
-      into.append(div);
-      return;
-    }
-    for (const mime of ['image/png', 'image/jpeg', 'image/gif']) {
-      if (mime in data) {
-        const img = document.createElement('img');
-        img.alt = '';
-        img.src = `data:${mime};base64,${text(data[mime]).replace(/\s/g, '')}`;
-        into.append(img);
-        return;
-      }
-    }
-    if ('image/svg+xml' in data) {
-      const img = document.createElement('img');
-      img.alt = '';
-      img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(text(data['image/svg+xml']))}`;
-      into.append(img);
-      return;
-    }
-    if ('text/plain' in data) into.append(pre('quire-output-text', text(data['text/plain'])));
+    const root = createRoot(into);
+    root.render(createElement(OutputItem, { output }));
+    this.roots.push(root);
   }
 
   /** A widget displayed inside the Output widget (`with out: display(slider)`). */
