@@ -16,7 +16,7 @@ import {
 } from '../src-shared/protocol/messages';
 import type { QuirePaths } from '../src-shared/runtime-paths';
 import { BlobStore } from './blobs/blob-store';
-import { loadNotebookFile, NotebookFileError, saveNotebookFile } from './ipynb/notebook-file';
+import { loadNotebookFile, NotebookFileError } from './ipynb/notebook-file';
 import type { KernelProvider } from './kernels/provider';
 import type { Logger } from './log';
 import { Room, RoomError } from './rooms/room';
@@ -46,6 +46,10 @@ export interface DaemonOptions {
   logger: Logger;
   /** Called once the daemon has been asked to stop and has shut its kernels down. */
   onStopped?: () => void;
+  /** Autosave a dirty notebook after it has been quiet this long (ms); 0 disables. Default 0. */
+  autosaveMs?: number;
+  /** How often open notebooks' files are checked for changes by other programs (ms). */
+  filePollMs?: number;
 }
 
 export class Daemon implements ConnectionHandler {
@@ -166,6 +170,12 @@ export class Daemon implements ConnectionHandler {
             logger: this.options.logger,
             broadcast: (r, event) => this.broadcast(r, event),
             onDocChanged: (r) => this.snapshots.schedule(r.id, () => r.doc),
+            onSaved: (r) => {
+              this.snapshots.setSource(r.id, r.path);
+              this.snapshots.flush(r.id, r.doc);
+            },
+            autosaveMs: this.options.autosaveMs ?? 0,
+            ...(this.options.filePollMs ? { filePollMs: this.options.filePollMs } : {}),
           });
           this.rooms.set(roomId, room);
           this.options.logger.info(`room ${roomId} opened for ${path}`);
@@ -185,30 +195,30 @@ export class Daemon implements ConnectionHandler {
       const room = this.room(conn, params.roomId);
       return { heads: room.heads(), contains: params.contains ? room.hasHeads(params.contains) : true };
     },
-    execute: (conn, params: { roomId: string; code?: string; cellId?: string }, requestId) => {
+    execute: (conn, params: { roomId: string; code?: string; cellId?: string; allowStdin?: boolean }, requestId) => {
       const room = this.room(conn, params.roomId);
-      return room.execute(params.cellId !== undefined ? { cellId: params.cellId } : { code: params.code ?? '' }, {
-        conn,
-        requestId,
-      });
+      return room.execute(
+        params.cellId !== undefined ? { cellId: params.cellId } : { code: params.code ?? '' },
+        { conn, requestId },
+        { allowStdin: params.allowStdin === true },
+      );
     },
+    inputReply: async (conn, params: { roomId: string; value: string }) => ({
+      sent: await this.room(conn, params.roomId).inputReply(conn, params.value),
+    }),
     interrupt: async (conn, params: { roomId: string }) => ({ interrupted: await this.room(conn, params.roomId).interrupt() }),
     restart: async (conn, params: { roomId: string }) => ({ restarted: await this.room(conn, params.roomId).restart() }),
     shutdownKernel: async (conn, params: { roomId: string }) => ({
       shutdown: await this.room(conn, params.roomId).shutdownKernel(),
     }),
-    save: async (conn, params: { roomId: string; path?: string }) => {
-      const room = this.room(conn, params.roomId);
-      room.flush();
-      const target = params.path ? resolve(params.path) : room.path;
-      const bytes = await saveNotebookFile(room.doc, target, this.blobs);
-      if (target === room.path) {
-        room.markSaved();
-        this.snapshots.setSource(room.id, room.path);
-        this.snapshots.flush(room.id, room.doc);
-      }
-      return { path: target, bytes };
-    },
+    setKernel: (conn, params: { roomId: string; name: string }) => this.room(conn, params.roomId).setKernel(params.name),
+    save: (conn, params: { roomId: string; path?: string; overwrite?: boolean }) =>
+      this.room(conn, params.roomId).save({
+        ...(params.path ? { path: canonicalPath(params.path) } : {}),
+        ...(params.overwrite ? { overwrite: true } : {}),
+      }),
+    reload: (conn, params: { roomId: string }) => this.room(conn, params.roomId).reload(),
+    resolveRecovery: (conn, params: { roomId: string; keep: boolean }) => this.room(conn, params.roomId).resolveRecovery(params.keep),
     sendCustom: (conn, params: { roomId: string; commId: string; content: Record<string, unknown>; buffers?: string[] }) => {
       const room = this.room(conn, params.roomId);
       const sent = room.sendCustom(params.commId, params.content, (params.buffers ?? []).map(fromBase64));
@@ -255,6 +265,7 @@ export class Daemon implements ConnectionHandler {
   private maybeDropRoom(room: Room): void {
     if (room.clientCount > 0 || room.hasKernel) return;
     room.flush();
+    room.dispose();
     this.snapshots.flush(room.id, room.doc);
     this.rooms.delete(room.id);
     this.options.logger.info(`room ${room.id} closed (${room.path})`);
@@ -269,6 +280,7 @@ export class Daemon implements ConnectionHandler {
         await Promise.allSettled(
           [...this.rooms.values()].map(async (room) => {
             room.flush();
+            room.dispose();
             this.snapshots.flush(room.id, room.doc);
             await room.shutdownKernel();
           }),

@@ -10,6 +10,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { quirePaths, type QuirePaths } from '../src-shared/runtime-paths';
 import { Daemon } from './daemon';
+import { DEFAULT_AUTOSAVE_MS, DEFAULT_FILE_POLL_MS } from './rooms/file-state';
 import { LocalKernelProvider } from './kernels/local-kernel';
 import { fileLogger, type Logger } from './log';
 
@@ -69,6 +70,20 @@ function kernelPrefixes(): string[] {
   return prefixes;
 }
 
+/**
+ * A duration from the environment: QUIRE_AUTOSAVE_MS (how long a dirty notebook stays quiet
+ * before the daemon saves it; 0 disables; default 120000 as in JupyterLab) and
+ * QUIRE_FILE_POLL_MS (how often open notebooks' files are checked for outside changes).
+ */
+function msFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, logger: Logger): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const ms = Number(raw);
+  if (Number.isInteger(ms) && ms >= 0) return ms;
+  logger.warn(`${name}=${JSON.stringify(raw)} is not a whole number of milliseconds; using ${fallback}`);
+  return fallback;
+}
+
 export interface RunningDaemon {
   daemon: Daemon;
   paths: QuirePaths;
@@ -101,6 +116,8 @@ export async function startDaemon(options: { foreground: boolean; env?: NodeJS.P
     token,
     provider,
     logger,
+    autosaveMs: msFromEnv(env, 'QUIRE_AUTOSAVE_MS', DEFAULT_AUTOSAVE_MS, logger),
+    filePollMs: msFromEnv(env, 'QUIRE_FILE_POLL_MS', DEFAULT_FILE_POLL_MS, logger) || DEFAULT_FILE_POLL_MS,
     onStopped: () => {
       cleanup();
       markStopped();

@@ -2,7 +2,7 @@
  * The daemon is SIGKILLed: its recovery snapshot brings back every edit it had persisted,
  * and a replica that outlived it resends the edits the daemon never received.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import * as A from '@automerge/automerge';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, waitFor, type TestDaemon } from '../testing/daemon-harness';
@@ -10,10 +10,17 @@ import { startTestDaemon, waitFor, type TestDaemon } from '../testing/daemon-har
 const daemons: TestDaemon[] = [];
 let home = '';
 
+const homes: string[] = [];
+
 afterAll(async () => {
   for (const d of daemons) await d.stop();
-  if (home) rmSync(home, { recursive: true, force: true });
+  for (const h of [home, ...homes]) if (h) rmSync(h, { recursive: true, force: true });
 });
+
+const firstSource = (path: string): string => {
+  const source = (JSON.parse(readFileSync(path, 'utf8')) as { cells: { source: string | string[] }[] }).cells[0]!.source;
+  return Array.isArray(source) ? source.join('') : source;
+};
 
 async function killHard(d: TestDaemon): Promise<void> {
   d.process.kill('SIGKILL');
@@ -75,5 +82,50 @@ describe('daemon crash recovery', () => {
     daemons.push(again);
     const reopened = await (await again.client()).openNotebook(path);
     expect(reopened.getCells()[0]?.source).toBe('written by another program');
+  });
+
+  it('a restored notebook offers recovery: no autosave until the user decides; keep keeps the edits, discard reloads the file', async () => {
+    const first = await startTestDaemon({ keepHome: true, env: { QUIRE_AUTOSAVE_MS: '0' } });
+    daemons.push(first);
+    homes.push(first.home);
+    const keepPath = first.notebook('keep.ipynb', [{ source: 'on disk' }]);
+    const dropPath = first.notebook('drop.ipynb', [{ source: 'on disk' }]);
+    const writer = await first.client('writer');
+    for (const path of [keepPath, dropPath]) {
+      const nb = await writer.openNotebook(path);
+      nb.setCellSource(nb.getCells()[0]!.id, 'recovered edit');
+      await nb.confirmSent();
+    }
+    await new Promise((r) => setTimeout(r, 1500)); // the snapshots are written within a second
+    await killHard(first);
+
+    const second = await startTestDaemon({ home: first.home, keepHome: true, env: { QUIRE_AUTOSAVE_MS: '300' } });
+    daemons.push(second);
+    const openedAt = Date.now();
+    const client = await second.client('reader');
+    const kept = await client.openNotebook(keepPath);
+    const dropped = await client.openNotebook(dropPath);
+    for (const nb of [kept, dropped]) {
+      expect(nb.getCells()[0]?.source).toBe('recovered edit');
+      expect(nb.isDirty()).toBe(true);
+      const offer = nb.getRecovery();
+      expect(offer?.restoredAt).toBeGreaterThanOrEqual(openedAt - 1000);
+      expect(offer?.snapshotAt).toBeLessThanOrEqual(offer!.restoredAt);
+    }
+    await new Promise((r) => setTimeout(r, 1200)); // four autosave periods: it waits for the decision
+    expect(firstSource(keepPath)).toBe('on disk');
+
+    expect(await kept.resolveRecovery(true)).toEqual({ resolved: true });
+    expect(kept.getRecovery()).toBeNull();
+    expect(kept.getCells()[0]?.source).toBe('recovered edit');
+    await waitFor(() => firstSource(keepPath) === 'recovered edit', 'the autosave once the edits were kept');
+    expect(await kept.resolveRecovery(false)).toEqual({ resolved: false }); // already decided: nothing reloads
+    expect(kept.getCells()[0]?.source).toBe('recovered edit');
+
+    expect(await dropped.resolveRecovery(false)).toEqual({ resolved: true });
+    expect(dropped.getRecovery()).toBeNull();
+    expect(dropped.getCells()[0]?.source).toBe('on disk');
+    expect(dropped.isDirty()).toBe(false);
+    expect(firstSource(dropPath)).toBe('on disk');
   });
 });

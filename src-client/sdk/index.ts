@@ -15,8 +15,22 @@ import { defaultPaths, ensureDaemonSocket, readToken } from './daemon-launcher';
 import { NotebookSession } from './notebook-session';
 
 export { DaemonError } from './daemon-connection';
-export { NotebookSession, type CustomMessage } from './notebook-session';
-export type { CommRecord, CellView, KernelView } from '../../src-shared/schema/notebook-doc';
+export {
+  NotebookSession,
+  type CustomMessage,
+  type ExecuteOptions,
+  type InputRequest,
+  type NewCellInput,
+} from './notebook-session';
+export type {
+  CommRecord,
+  CellView,
+  CellType,
+  FileView,
+  KernelView,
+  LastRun,
+  RecoveryView,
+} from '../../src-shared/schema/notebook-doc';
 
 export interface ConnectOptions {
   /** Environment used to locate the daemon (QUIRE_HOME, XDG_*). Defaults to process.env. */

@@ -3,22 +3,77 @@
  * daemon's, plus the notebook's requests (execute, save, …).
  */
 import * as A from '@automerge/automerge';
+import { newCellId } from '../../src-shared/ipynb/cell-id';
 import type { Broadcast, ExecuteResult, OutputJson, RequestResult } from '../../src-shared/protocol/messages';
 import {
+  blankCell,
+  clearOutputs,
+  deleteCell,
   getCells,
   getComms,
   getDocId,
+  getFileState,
   getKernel,
   editCellSource,
+  getRecovery,
+  insertCell,
+  isDirty,
+  mergeCells,
+  moveCell,
   setCellSource,
+  setCellType,
   setCommState,
   type TextEdit,
+  spliceCellSource,
+  splitCell,
+  type CellType,
   type CellView,
   type CommRecord,
+  type FileView,
   type KernelView,
   type NotebookDoc,
+  type RecoveryView,
 } from '../../src-shared/schema/notebook-doc';
 import type { DaemonConnection } from './daemon-connection';
+
+/** The kernel asks for input during an execution this session started with stdin allowed. */
+export interface InputRequest {
+  /** The id of the `execute` request (what `execute-output` broadcasts carry too). */
+  requestId: number;
+  /** The cell being run; null when code was run. */
+  cellId: string | null;
+  /** The prompt the code gave (`input('name? ')` → "name? "). */
+  prompt: string;
+  /** The answer should not be echoed (getpass). */
+  password: boolean;
+}
+
+export interface ExecuteOptions {
+  /** Outputs of code (not of cells, which go to the doc) as they arrive. */
+  onOutput?: (output: OutputJson) => void;
+  /**
+   * Let the code ask for input (`input()`, `getpass()`). Input requests go to `onInput`
+   * when given, else to the session's `onInputRequest` listeners (answer with `replyInput`).
+   * Without it, input() raises StdinNotImplementedError in the kernel, as in Jupyter front
+   * ends without stdin.
+   */
+  allowStdin?: boolean;
+  /**
+   * Answers this execution's input requests (implies `allowStdin`): return, or resolve to,
+   * the text the user typed. If it throws or rejects, the kernel is interrupted and the
+   * cell ends with KeyboardInterrupt, rather than waiting forever.
+   */
+  onInput?: (request: InputRequest) => string | Promise<string>;
+}
+
+/** A cell to insert; everything is optional (an empty code cell with a fresh id). */
+export interface NewCellInput {
+  cellType?: CellType;
+  source?: string;
+  /** nbformat id (1–64 of a-z A-Z 0-9 - _), unique in the notebook; default: a fresh random one. */
+  id?: string;
+  metadata?: Record<string, unknown>;
+}
 
 export interface CustomMessage {
   commId: string;
@@ -32,6 +87,9 @@ export class NotebookSession {
   private readonly changeListeners = new Set<(doc: A.Doc<NotebookDoc>) => void>();
   private readonly customListeners = new Set<(msg: CustomMessage) => void>();
   private readonly statusListeners = new Set<(status: string) => void>();
+  private readonly inputListeners = new Set<(request: InputRequest) => void>();
+  /** execute request id → what to do with its input requests. */
+  private readonly inputHandlers = new Map<number, (request: InputRequest) => void>();
   private readonly headWaiters = new Set<{ heads: string[]; resolve: () => void }>();
   private readonly disposers: (() => void)[] = [];
   private closed = false;
@@ -133,6 +191,21 @@ export class NotebookSession {
     return getKernel(this.doc);
   }
 
+  /** Changed since the last save or load (set by the daemon when it receives an edit). */
+  isDirty(): boolean {
+    return isDirty(this.doc);
+  }
+
+  /** Saving / saved / save error / changed on disk / autosave, as the daemon recorded it. */
+  getFileState(): FileView {
+    return getFileState(this.doc);
+  }
+
+  /** Set when the daemon restored unsaved edits from a crash snapshot; see `resolveRecovery`. */
+  getRecovery(): RecoveryView | null {
+    return getRecovery(this.doc);
+  }
+
   onChange(listener: (doc: A.Doc<NotebookDoc>) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
@@ -152,40 +225,157 @@ export class NotebookSession {
 
   /** Replaces a cell's source in this replica (as a text diff, so concurrent edits merge). */
   setCellSource(cellId: string, source: string): void {
-    this.doc = A.change(this.doc, (d) => {
+    this.mutate((d) => {
       if (!setCellSource(d, cellId, source)) throw new Error(`no cell ${cellId} in ${this.path}`);
     });
-    for (const l of this.changeListeners) l(this.doc);
-    this.sendSync();
+  }
+
+  /**
+   * Changes this replica and syncs it to the daemon (which marks the notebook dirty). A
+   * mutator that throws (unknown cell, bad index) changes nothing; the error says why.
+   */
+  private mutate<T>(fn: (d: NotebookDoc) => T): T {
+    let result: T | undefined;
+    const before = A.getHeads(this.doc);
+    this.doc = A.change(this.doc, (d) => {
+      result = fn(d);
+    });
+    if (A.getHeads(this.doc).join() !== before.join()) {
+      for (const l of this.changeListeners) l(this.doc);
+      this.sendSync();
+    }
+    return result as T;
+  }
+
+  // Cell structure. The edits are Automerge changes like any other: every window sees them
+  // and they merge with concurrent edits (see the mutators in src-shared/schema/notebook-doc.ts).
+
+  /** Inserts a cell at `index` (0..cells.length); returns its id. */
+  insertCell(index: number, cell: NewCellInput = {}): string {
+    return this.mutate((d) => {
+      const id = cell.id ?? newCellId(new Set(d.cells.map((c) => c.id)));
+      insertCell(d, index, {
+        ...blankCell(id, cell.cellType ?? 'code', cell.source ?? ''),
+        metadataJson: JSON.stringify(cell.metadata ?? {}),
+      });
+      return id;
+    });
+  }
+
+  deleteCell(cellId: string): void {
+    this.mutate((d) => deleteCell(d, cellId));
+  }
+
+  /** Moves a cell to `toIndex` (its index afterwards); id, source, outputs and metadata stay. */
+  moveCell(cellId: string, toIndex: number): void {
+    this.mutate((d) => moveCell(d, cellId, toIndex));
+  }
+
+  /** code ↔ markdown ↔ raw; a cell that stops being code loses its outputs and execution count. */
+  setCellType(cellId: string, type: CellType): void {
+    this.mutate((d) => setCellType(d, cellId, type));
+  }
+
+  /**
+   * Splits a cell at a UTF-16 offset of its source (CodeMirror's cursor position), as
+   * JupyterLab does; returns the id of the new second cell (it gets the outputs).
+   */
+  splitCell(cellId: string, offset: number): string {
+    return this.mutate((d) => {
+      const id = newCellId(new Set(d.cells.map((c) => c.id)));
+      splitCell(d, cellId, offset, id);
+      return id;
+    });
+  }
+
+  /** Merges cells into the first of them in notebook order (sources joined with `separator`); returns its id. */
+  mergeCells(cellIds: readonly string[], separator = '\n'): string {
+    return this.mutate((d) => mergeCells(d, cellIds, separator));
+  }
+
+  /** Clears outputs and execution count of one cell, or of every cell. */
+  clearOutputs(cellId?: string): void {
+    this.mutate((d) => clearOutputs(d, cellId));
+  }
+
+  /**
+   * Replaces source[from, to) with `insert` (UTF-16 offsets): one CodeMirror change. Bind an
+   * editor with this rather than `setCellSource`, so concurrent typing merges exactly.
+   */
+  spliceCellSource(cellId: string, from: number, to: number, insert: string): void {
+    this.mutate((d) => spliceCellSource(d, cellId, from, to, insert));
   }
 
   /** Applies text edits (offsets in the current source) to a cell in this replica, as one change. */
   editCellSource(cellId: string, edits: readonly TextEdit[]): void {
-    this.doc = A.change(this.doc, (d) => {
-      if (!editCellSource(d, cellId, edits)) throw new Error(`no cell ${cellId} in ${this.path}`);
-    });
-    for (const l of this.changeListeners) l(this.doc);
-    this.sendSync();
+    this.mutate((d) => editCellSource(d, cellId, edits));
   }
 
   /**
    * Runs code in the notebook's kernel (started if needed), or a cell by id. Outputs of
    * code go to `onOutput` as they arrive and in the result; a cell's go to the doc.
+   * The second argument is `onOutput` or `ExecuteOptions` (stdin: `allowStdin`, `onInput`).
+   *
+   *   await nb.execute("name = input('name? ')", { onInput: async ({ prompt }) => ask(prompt) });
    */
-  async execute(codeOrCell: string | { cellId: string }, onOutput?: (output: OutputJson) => void): Promise<ExecuteResult> {
+  async execute(
+    codeOrCell: string | { cellId: string },
+    onOutputOrOptions?: ((output: OutputJson) => void) | ExecuteOptions,
+  ): Promise<ExecuteResult> {
+    const options: ExecuteOptions = typeof onOutputOrOptions === 'function' ? { onOutput: onOutputOrOptions } : (onOutputOrOptions ?? {});
+    const { onOutput, onInput } = options;
+    const allowStdin = options.allowStdin === true || onInput !== undefined;
     const requestId = this.conn.peekNextRequestId();
     const off = onOutput
       ? this.conn.onBroadcast((e) => {
           if (e.event === 'execute-output' && e.roomId === this.roomId && e.requestId === requestId) onOutput(e.output);
         })
       : () => {};
+    if (allowStdin) this.inputHandlers.set(requestId, (request) => this.handleInput(request, onInput));
     try {
       const params =
         typeof codeOrCell === 'string' ? { roomId: this.roomId, code: codeOrCell } : { roomId: this.roomId, cellId: codeOrCell.cellId };
-      return await this.conn.request('execute', params);
+      return await this.conn.request('execute', allowStdin ? { ...params, allowStdin: true } : params);
     } finally {
       off();
+      this.inputHandlers.delete(requestId);
     }
+  }
+
+  private handleInput(request: InputRequest, onInput: ExecuteOptions['onInput']): void {
+    if (onInput) {
+      Promise.resolve()
+        .then(() => onInput(request))
+        .then(
+          (value) => this.replyInput(String(value)),
+          () => this.interrupt(),
+        )
+        .catch(() => {
+          // The execution ended (or the connection closed) before the answer: nothing to do.
+        });
+      return;
+    }
+    if (this.inputListeners.size === 0) {
+      // Nobody will ever answer: end the cell (KeyboardInterrupt) instead of hanging it.
+      this.interrupt().catch(() => {});
+      return;
+    }
+    for (const l of this.inputListeners) l(request);
+  }
+
+  /**
+   * Input requests of executions started here with `allowStdin` and no `onInput` (a UI that
+   * shows an input box under the cell). Answer with `replyInput`. If no listener is
+   * registered when a request arrives, the kernel is interrupted instead.
+   */
+  onInputRequest(listener: (request: InputRequest) => void): () => void {
+    this.inputListeners.add(listener);
+    return () => this.inputListeners.delete(listener);
+  }
+
+  /** Answers the pending input request (fails with `no-input-pending` when there is none). */
+  replyInput(value: string): Promise<RequestResult['inputReply']> {
+    return this.conn.request('inputReply', { roomId: this.roomId, value });
   }
 
   interrupt(): Promise<RequestResult['interrupt']> {
@@ -200,10 +390,45 @@ export class NotebookSession {
     return this.conn.request('shutdownKernel', { roomId: this.roomId });
   }
 
-  async save(path?: string): Promise<RequestResult['save']> {
+  /**
+   * Chooses the notebook's kernel by kernelspec name (`client.kernelspecs()`): a running
+   * kernel of another kind is shut down, `metadata.kernelspec` is recorded, and the next
+   * execution starts the chosen kernel.
+   */
+  setKernel(name: string): Promise<RequestResult['setKernel']> {
+    return this.conn.request('setKernel', { roomId: this.roomId, name });
+  }
+
+  /**
+   * Saves the notebook (to `path`: writes a copy there). Fails with code `changed-on-disk`
+   * when another program changed the file since it was loaded or saved; then `reload()`, or
+   * save with `{ overwrite: true }`.
+   */
+  async save(path?: string, options: { overwrite?: boolean } = {}): Promise<RequestResult['save']> {
     // The daemon saves its doc: make sure it has our edits first.
     await this.confirmSent();
-    return this.conn.request('save', path ? { roomId: this.roomId, path } : { roomId: this.roomId });
+    return this.conn.request('save', {
+      roomId: this.roomId,
+      ...(path ? { path } : {}),
+      ...(options.overwrite ? { overwrite: true } : {}),
+    });
+  }
+
+  /** Replaces cells and metadata with the file on disk (unsaved edits are lost); kernel and live widgets stay. */
+  async reload(): Promise<RequestResult['reload']> {
+    const result = await this.conn.request('reload', { roomId: this.roomId });
+    await this.confirmSync();
+    return result;
+  }
+
+  /**
+   * After a crash-recovery restore (`getRecovery()` not null): `keep` the recovered edits
+   * (the notebook stays dirty, autosave resumes) or reload the file, discarding them.
+   */
+  async resolveRecovery(keep: boolean): Promise<RequestResult['resolveRecovery']> {
+    const result = await this.conn.request('resolveRecovery', { roomId: this.roomId, keep });
+    await this.confirmSync();
+    return result;
   }
 
   /** Resolves when the daemon holds every change of this replica. */
@@ -254,6 +479,9 @@ export class NotebookSession {
       for (const l of this.customListeners) l(msg);
     } else if (event.event === 'kernel-status') {
       for (const l of this.statusListeners) l(event.status);
+    } else if (event.event === 'input-request') {
+      const { requestId, cellId, prompt, password } = event;
+      this.inputHandlers.get(requestId)?.({ requestId, cellId, prompt, password });
     }
   }
 

@@ -51,9 +51,11 @@ export function cliIn(env: NodeJS.ProcessEnv, cwd: string) {
 }
 
 /** Starts `quire daemon` in the foreground in a fresh QUIRE_HOME (short path: unix sockets cap at ~100 bytes). */
-export async function startTestDaemon(options: { home?: string; keepHome?: boolean } = {}): Promise<TestDaemon> {
+export async function startTestDaemon(
+  options: { home?: string; keepHome?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<TestDaemon> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'qd-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, QUIRE_HOME: home };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, QUIRE_HOME: home };
   const child = spawn(process.execPath, [QUIRE_BIN, 'daemon'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

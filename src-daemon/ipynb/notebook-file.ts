@@ -4,8 +4,9 @@
  * never leaves a half-written notebook.
  */
 import * as A from '@automerge/automerge';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile, stat } from 'node:fs/promises';
+import { chmod, readFile, rename, rm, writeFile, stat } from 'node:fs/promises';
 import {
   dumps,
   newCellId,
@@ -59,6 +60,8 @@ function outputToJson(o: Output): JsonObject {
 export interface LoadedNotebook {
   doc: A.Doc<NotebookDoc>;
   exists: boolean;
+  /** sha256 of the bytes the doc was read from ('absent' for a notebook not on disk yet). */
+  hash: string;
   /** Problems with saved widget state (the affected widgets are skipped, the rest load). */
   warnings: string[];
 }
@@ -69,17 +72,18 @@ export async function loadNotebookFile(path: string, blobs?: BlobStore): Promise
     const doc = A.change(A.init<NotebookDoc>(), (d) =>
       initNotebookDoc(d, { nbformat: 4, nbformatMinor: 5, metadataJson: '{}', extraJson: null, cells: [] }),
     );
-    return { doc, exists: false, warnings: [] };
+    return { doc, exists: false, hash: 'absent', warnings: [] };
   }
   if ((await stat(path)).isDirectory()) throw new NotebookFileError('notebook-invalid', `${path} is a directory, not a notebook`);
+  const bytes = await readFile(path);
   let nb: Notebook;
   try {
-    nb = readNotebook(await readFile(path, 'utf8'));
+    nb = readNotebook(bytes.toString('utf8'));
   } catch (err) {
     if (err instanceof NotebookFormatError) throw new NotebookFileError('notebook-invalid', `${path}: ${err.message}`);
     throw err;
   }
-  return { ...notebookToDoc(nb, blobs), exists: true };
+  return { ...notebookToDoc(nb, blobs), exists: true, hash: createHash('sha256').update(bytes).digest('hex') };
 }
 
 export function notebookToDoc(nb: Notebook, blobs?: BlobStore): { doc: A.Doc<NotebookDoc>; warnings: string[] } {
@@ -329,20 +333,43 @@ function extractBuffers(
 
 /** Writes the doc as nbformat 4.5; returns the number of bytes written. */
 export async function saveNotebookFile(doc: NotebookDoc, path: string, blobs?: BlobStore): Promise<number> {
+  return (await writeNotebookFile(doc, path, blobs)).bytes;
+}
+
+/** Writes the doc as nbformat 4.5; returns the size and sha256 of what was written. */
+export async function writeNotebookFile(doc: NotebookDoc, path: string, blobs?: BlobStore): Promise<{ bytes: number; hash: string }> {
   let textOut: string;
   try {
     textOut = writeNotebook(docToNotebook(doc, blobs));
   } catch (err) {
     throw new NotebookFileError('internal', `could not serialise ${path}; the file was not changed: ${(err as Error).message}`);
   }
+  const data = Buffer.from(textOut, 'utf8');
+  // The rename replaces the file, so give the new one the old one's permissions (the
+  // daemon's umask 077 would otherwise turn a shared 0644 notebook into 0600).
+  const mode = await stat(path).then(
+    (s) => s.mode & 0o7777,
+    () => undefined,
+  );
   const tmp = `${path}.quire-${process.pid}.tmp`;
-  await writeFile(tmp, textOut, 'utf8');
-  await rename(tmp, path);
-  return Buffer.byteLength(textOut);
+  try {
+    await writeFile(tmp, data);
+    // chmod, not writeFile's mode option: the umask does not apply to chmod.
+    if (mode !== undefined) await chmod(tmp, mode);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw err;
+  }
+  return { bytes: data.length, hash: createHash('sha256').update(data).digest('hex') };
 }
 
-/** Notebook metadata JSON with `patch` merged in at the top level (used for kernelspec/language_info). */
-export function withNotebookMetadata(doc: NotebookDoc, patch: Record<string, unknown>): string {
-  const meta = (parse(doc.metadata) as JsonObject | null) ?? {};
-  return compact({ ...meta, ...(patch as JsonObject) });
+/**
+ * Notebook metadata JSON with `patch` merged in at the top level and the `remove` keys gone
+ * (used for kernelspec/language_info).
+ */
+export function withNotebookMetadata(doc: NotebookDoc, patch: Record<string, unknown>, remove: readonly string[] = []): string {
+  const meta: JsonObject = { ...((parse(doc.metadata) as JsonObject | null) ?? {}), ...(patch as JsonObject) };
+  for (const key of remove) delete meta[key];
+  return compact(meta);
 }

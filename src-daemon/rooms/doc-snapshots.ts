@@ -5,13 +5,14 @@
  * Reopening a notebook with unsaved edits restores the snapshot — with the same history, so
  * replicas that outlived a daemon crash can resend what it never received — but only while
  * the file on disk is still the one the doc came from; a file changed by another program
- * wins (choosing between them in the UI is the crash-recovery issue's work).
+ * wins. A restored doc carries a `recovery` record (when it was restored, when the snapshot
+ * was written) until the user keeps the edits or reloads the file (`resolveRecovery`).
  */
 import * as A from '@automerge/automerge';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkSchemaVersion, isDirty, markKernelGone, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
+import { checkSchemaVersion, isDirty, markKernelGone, setRecovery, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
 import type { Logger } from '../log';
 
 /** sha256 of a notebook file's bytes, or 'absent'. */
@@ -61,7 +62,12 @@ export class DocSnapshots {
       }
       // Nothing unsaved: the file is the better source (it holds the saved widget state).
       if (!isDirty(doc)) return null;
-      return A.change(doc, (d) => markKernelGone(d));
+      const snapshotAt = Math.round(statSync(snapshot).mtimeMs);
+      const restoredAt = Date.now();
+      return A.change(doc, (d) => {
+        markKernelGone(d, restoredAt);
+        setRecovery(d, { restoredAt, snapshotAt });
+      });
     } catch (err) {
       this.logger.warn(`recovery snapshot of ${path} unreadable, loading the file: ${(err as Error).message}`);
       return null;

@@ -11,6 +11,7 @@ import {
   appendCellOutput,
   clearCellOutputs,
   commStatePathOf,
+  finishCellRun,
   getCellIndex,
   getCellOutputCount,
   getCellOutputJson,
@@ -27,7 +28,9 @@ import {
   setCommStateJson,
   setKernel,
   setNotebookMetadataJson,
+  startCellRun,
   type NotebookDoc,
+  type RunStatus,
 } from '../../src-shared/schema/notebook-doc';
 import type { BlobStore } from '../blobs/blob-store';
 import type { KernelConnection, KernelProvider } from '../kernels/provider';
@@ -37,14 +40,19 @@ import type { ClientConnection } from '../transport/connection';
 import { CommBridge } from './comm-bridge';
 import { isOutputMessage, OutputRouter, type OutputTarget } from './output-router';
 import { CoalescingWriter } from './coalescing-writer';
+import { NotebookFileState } from './file-state';
+import { RoomError } from './room-error';
+import { StdinBroker, type StdinExecution } from './stdin';
 import { withNotebookMetadata } from '../ipynb/notebook-file';
+
+export { RoomError } from './room-error';
 
 interface Peer {
   conn: ClientConnection;
   syncState: A.SyncState;
 }
 
-interface Execution {
+interface Execution extends StdinExecution {
   msgId: string;
   cellId: string | null;
   outputs: OutputJson[];
@@ -52,16 +60,9 @@ interface Execution {
   idle: boolean;
   result: Omit<ExecuteResult, 'outputs' | 'msgId' | 'cellId'> | null;
   requester: { conn: ClientConnection; requestId: number } | null;
+  /** When the kernel started running it (ms since the epoch); null while queued. */
+  startedAt: number | null;
   resolve: (r: ExecuteResult) => void;
-}
-
-export class RoomError extends Error {
-  constructor(
-    readonly code: 'kernel-error' | 'no-kernelspec' | 'not-found' | 'bad-request',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface RoomDeps {
@@ -70,6 +71,12 @@ export interface RoomDeps {
   logger: Logger;
   broadcast(room: Room, event: Parameters<ClientConnection['sendBroadcast']>[0]): void;
   onDocChanged?(room: Room): void;
+  /** The doc now matches the notebook file (after a save or reload). */
+  onSaved?(room: Room): void;
+  /** Autosave after this long dirty and quiet; 0 disables it. */
+  autosaveMs?: number;
+  /** How often the file is checked for changes by other programs. */
+  filePollMs?: number;
 }
 
 export class Room {
@@ -83,6 +90,9 @@ export class Room {
   private readonly executions = new Map<string, Execution>();
   private syncScheduled = false;
   private unsubscribeKernel: (() => void) | null = null;
+  /** Unset only while the constructor runs (its first change happens before it exists). */
+  private fileState: NotebookFileState | undefined;
+  private readonly stdin: StdinBroker;
 
   constructor(
     readonly id: string,
@@ -111,6 +121,34 @@ export class Room {
       blobs: deps.blobs,
       logger: deps.logger,
     });
+    this.stdin = new StdinBroker({
+      id,
+      path,
+      execution: (msgId) => this.executions.get(msgId),
+      executions: () => this.executions.values(),
+      isPeer: (conn) => this.peers.has(conn.id),
+      kernel: () => this.kernel,
+      interrupt: () => this.interrupt(),
+      logger: deps.logger,
+    });
+    this.fileState = new NotebookFileState(
+      {
+        id,
+        path,
+        doc: () => this.docValue,
+        change: (fn) => this.change(fn),
+        flush: () => this.writer.flushNow(),
+        blobs: deps.blobs,
+        logger: deps.logger,
+        onSaved: () => deps.onSaved?.(this),
+      },
+      { autosaveMs: deps.autosaveMs ?? 0, ...(deps.filePollMs ? { pollMs: deps.filePollMs } : {}) },
+    );
+  }
+
+  private get file(): NotebookFileState {
+    if (!this.fileState) throw new Error('room file state used before the room was constructed');
+    return this.fileState;
   }
 
   get doc(): A.Doc<NotebookDoc> {
@@ -171,6 +209,7 @@ export class Room {
       }
     }
     this.deps.onDocChanged?.(this);
+    this.fileState?.docChanged();
     this.scheduleSync();
   }
 
@@ -183,7 +222,9 @@ export class Room {
   }
 
   removePeer(conn: ClientConnection): boolean {
-    return this.peers.delete(conn.id);
+    if (!this.peers.delete(conn.id)) return false;
+    this.stdin.abandon(conn);
+    return true;
   }
 
   hasPeer(conn: ClientConnection): boolean {
@@ -238,9 +279,23 @@ export class Room {
     if (message) peer.conn.sendSync(this.id, message);
   }
 
-  /** After a save: the doc matches its file again. */
-  markSaved(): void {
-    this.change((d) => setDirty(d, false));
+  // ---- the notebook file (file-state.ts) ---------------------------------------------------
+
+  save(options: { path?: string; overwrite?: boolean } = {}): Promise<{ path: string; bytes: number }> {
+    return this.file.save(options);
+  }
+
+  reload(): Promise<{ path: string; cells: number }> {
+    return this.file.reload();
+  }
+
+  resolveRecovery(keep: boolean): Promise<{ resolved: boolean }> {
+    return this.file.resolveRecovery(keep);
+  }
+
+  /** Stops the file's timers; the room is being dropped. */
+  dispose(): void {
+    this.file.dispose();
   }
 
   hasHeads(heads: string[]): boolean {
@@ -341,6 +396,7 @@ export class Room {
   private onKernelMessage(msg: JupyterMessage): void {
     if (msg.channel === 'iopub') this.onIopub(msg);
     else if (msg.channel === 'shell' && msg.header.msg_type === 'execute_reply') this.onExecuteReply(msg);
+    else if (msg.channel === 'stdin' && msg.header.msg_type === 'input_request') this.stdin.onInputRequest(msg);
   }
 
   private onIopub(msg: JupyterMessage): void {
@@ -352,6 +408,9 @@ export class Room {
       if (typeof state === 'string') {
         this.writer.enqueue((d) => setKernel(d, { status: state }));
         const exec = parentId ? this.executions.get(parentId) : undefined;
+        // The kernel goes busy on a request when it starts running it (spec: status busy
+        // with that parent precedes everything else it does for the request).
+        if (exec && state === 'busy') this.markStarted(exec);
         if (exec && state === 'idle') {
           exec.idle = true;
           this.maybeFinish(exec);
@@ -361,12 +420,10 @@ export class Room {
     }
     const exec = parentId ? this.executions.get(parentId) : undefined;
     if (type === 'execute_input' && exec?.cellId) {
+      this.markStarted(exec);
       const cellId = exec.cellId;
       const count = (msg.content as { execution_count?: unknown }).execution_count;
-      this.writer.enqueue((d) => {
-        setCellRun(d, cellId, 'running');
-        if (typeof count === 'number') setCellExecutionCount(d, cellId, count);
-      });
+      if (typeof count === 'number') this.writer.enqueue((d) => setCellExecutionCount(d, cellId, count));
       return;
     }
     if (!isOutputMessage(type)) return;
@@ -499,10 +556,17 @@ export class Room {
 
   // ---- execution ----------------------------------------------------------------------
 
+  /**
+   * Runs code or a cell. `allowStdin`: the requester answers the kernel's input requests
+   * (input(), getpass()); without it the kernel raises StdinNotImplementedError, as
+   * Jupyter kernels do for front ends without stdin.
+   */
   async execute(
     request: { code: string } | { cellId: string },
     requester: { conn: ClientConnection; requestId: number } | null,
+    options: { allowStdin?: boolean } = {},
   ): Promise<ExecuteResult> {
+    const allowStdin = options.allowStdin === true && requester !== null;
     let code: string;
     let cellId: string | null = null;
     if ('cellId' in request) {
@@ -530,14 +594,26 @@ export class Room {
     } catch (err) {
       if (cellId) {
         const id = cellId;
-        this.change((d) => setCellRun(d, id, 'idle'));
+        this.change((d) => finishCellRun(d, id, 'aborted', Date.now()));
       }
       throw err;
     }
     return new Promise<ExecuteResult>((resolve, reject) => {
       // Registered before sending: the reply can arrive before send() resolves.
       const msgId = randomUUID();
-      this.executions.set(msgId, { msgId, cellId, outputs: [], replied: false, idle: false, result: null, requester, resolve });
+      this.executions.set(msgId, {
+        msgId,
+        cellId,
+        outputs: [],
+        replied: false,
+        idle: false,
+        result: null,
+        requester,
+        allowStdin,
+        startedAt: null,
+        pendingInput: null,
+        resolve,
+      });
       kernel
         .send({
           channel: 'shell',
@@ -548,7 +624,7 @@ export class Room {
             silent: false,
             store_history: cellId !== null,
             user_expressions: {},
-            allow_stdin: false,
+            allow_stdin: allowStdin,
             stop_on_error: true,
           },
         })
@@ -556,7 +632,7 @@ export class Room {
           this.executions.delete(msgId);
           if (cellId) {
             const id = cellId;
-            this.change((d) => setCellRun(d, id, 'idle'));
+            this.change((d) => finishCellRun(d, id, 'aborted', Date.now()));
           }
           reject(new RoomError('kernel-error', `could not send to the kernel: ${err.message}`));
         });
@@ -587,26 +663,43 @@ export class Room {
     this.maybeFinish(exec);
   }
 
+  /** The kernel started running this request: the cell is running and its timing starts. */
+  private markStarted(exec: Execution): void {
+    if (exec.startedAt !== null) return;
+    const startedAt = Date.now();
+    exec.startedAt = startedAt;
+    if (exec.cellId) {
+      const cellId = exec.cellId;
+      this.writer.enqueue((d) => startCellRun(d, cellId, startedAt));
+    }
+  }
+
   private maybeFinish(exec: Execution): void {
     if (!exec.replied || !exec.idle || !exec.result) return;
     this.executions.delete(exec.msgId);
+    exec.pendingInput = null;
     if (exec.cellId) {
       const cellId = exec.cellId;
       const count = exec.result.executionCount;
+      const status: RunStatus = exec.result.status;
+      const endedAt = Date.now();
       this.writer.enqueue((d) => {
-        setCellRun(d, cellId, 'idle');
-        if (count !== null && exec.result!.status !== 'aborted') setCellExecutionCount(d, cellId, count);
+        finishCellRun(d, cellId, status, endedAt);
+        if (count !== null && status !== 'aborted') setCellExecutionCount(d, cellId, count);
       });
     }
     this.writer.flushNow();
     exec.resolve({ msgId: exec.msgId, cellId: exec.cellId, outputs: exec.outputs, ...exec.result });
   }
 
+  /** The kernel died, restarted or was shut down: whatever was queued or running is aborted. */
   private abortExecutions(why: string): void {
+    const endedAt = Date.now();
     for (const exec of this.executions.values()) {
+      exec.pendingInput = null;
       if (exec.cellId) {
         const cellId = exec.cellId;
-        this.writer.enqueue((d) => setCellRun(d, cellId, 'idle'));
+        this.writer.enqueue((d) => finishCellRun(d, cellId, 'aborted', endedAt));
       }
       exec.resolve({
         msgId: exec.msgId,
@@ -648,6 +741,44 @@ export class Room {
     await kernel.shutdown();
     this.change((d) => setKernel(d, { status: 'unknown', error: null }));
     return true;
+  }
+
+  /**
+   * Chooses the notebook's kernel: shuts the running one down unless it already is `name`
+   * (its widgets leave the doc, as on restart), records `metadata.kernelspec` (a notebook
+   * change: dirty), and shows the choice in the doc's kernel record right away. The next
+   * execution starts it.
+   */
+  async setKernel(name: string): Promise<{ name: string; displayName: string; language: string; shutdown: boolean }> {
+    const specs = await this.deps.provider.listSpecs();
+    const spec = specs.find((s) => s.name === name);
+    if (!spec) {
+      const names = specs.map((s) => s.name).join(', ') || 'none';
+      throw new RoomError('no-kernelspec', `no kernel named "${name}" is installed (installed: ${names}); pick one from kernelspecs`);
+    }
+    // A start in flight would otherwise hand out the old kernel after the switch.
+    await this.kernelStarting?.catch(() => {});
+    let shutdown = false;
+    if (this.kernel && this.kernel.spec.name !== spec.name) shutdown = await this.shutdownKernel();
+    const meta = getNotebookMetadata(this.docValue) as { language_info?: { name?: unknown } };
+    // language_info describes the old kernel's language; the new kernel fills it in when it starts.
+    const staleLanguage = meta.language_info !== undefined && meta.language_info?.name !== spec.language;
+    const json = withNotebookMetadata(
+      this.docValue,
+      { kernelspec: { name: spec.name, display_name: spec.display_name, language: spec.language } },
+      staleLanguage ? ['language_info'] : [],
+    );
+    this.change((d) => {
+      setNotebookMetadataJson(d, json);
+      if (!this.kernel) setKernel(d, { status: 'unknown', name: spec.name, displayName: spec.display_name, language: spec.language, error: null });
+    });
+    this.deps.logger.info(`room ${this.id}: kernel set to ${spec.name}${shutdown ? ' (the running kernel was shut down)' : ''}`);
+    return { name: spec.name, displayName: spec.display_name, language: spec.language, shutdown };
+  }
+
+  /** Sends this connection's answer to the kernel's pending input request. */
+  inputReply(conn: ClientConnection, value: string): Promise<boolean> {
+    return this.stdin.reply(conn, value);
   }
 
   sendCustom(commId: string, content: Record<string, unknown>, buffers: Uint8Array[]): boolean {

@@ -32,6 +32,7 @@ import {
   type NotebookSnapshot,
 } from '../../src-shared/ipc/contract';
 import type { IpcReply } from '../../src-shared/ipc/websocket-wire';
+import type { ExecuteResult } from '../../src-shared/protocol/messages';
 import { getCellSources, getCommIds, isDirty, type NotebookDoc, type TextEdit } from '../../src-shared/schema/notebook-doc';
 import { CellTextAuthority } from '../../src-shared/cell-text/authority';
 import { changesBetween, everything, sameHeads } from './doc-changes';
@@ -147,6 +148,8 @@ export class QuireCore {
   private readonly notebooks = new Map<string, OpenNotebook>();
   private readonly windows = new Map<number, WindowEntry>();
   private readonly chains = new Map<string, Promise<void>>();
+  /** A window's unanswered `input()` (the kernel waits for one answer at a time per window). */
+  private readonly pendingInput = new Map<number, { resolve(value: string): void; reject(err: Error): void }>();
   private nextWindowId = 1;
   private connectedFlag = false;
   private reconnecting = false;
@@ -195,6 +198,8 @@ export class QuireCore {
     if (!entry) return;
     this.windows.delete(windowId);
     entry.notebook.windows.delete(windowId);
+    this.pendingInput.get(windowId)?.reject(new Error('the window closed'));
+    this.pendingInput.delete(windowId);
     this.maybeDrop(entry.notebook);
   }
 
@@ -262,13 +267,13 @@ export class QuireCore {
     if (!parsed.ok) return { ok: false, error: parsed.error };
     try {
       const session = await this.sessionOf(entry.notebook);
-      return { ok: true, result: await this.dispatch(entry.notebook, session, parsed.channel, parsed.request) };
+      return { ok: true, result: await this.dispatch(windowId, entry.notebook, session, parsed.channel, parsed.request) };
     } catch (err) {
       return { ok: false, error: `${parsed.channel}: ${messageOf(err)}` };
     }
   }
 
-  private async dispatch(nb: OpenNotebook, session: NotebookSession, channel: Channel, request: unknown): Promise<ChannelResponse[Channel]> {
+  private async dispatch(windowId: number, nb: OpenNotebook, session: NotebookSession, channel: Channel, request: unknown): Promise<ChannelResponse[Channel]> {
     switch (channel) {
       case 'notebook:get':
         return this.snapshot(nb, session);
@@ -294,12 +299,63 @@ export class QuireCore {
       }
       case 'cell:execute': {
         const r = request as Request<'cell:execute'>;
-        if (!session.getCells().some((c) => c.id === r.cellId)) throw new Error(`no cell ${r.cellId} in ${basename(session.path)}`);
-        const result = await session.execute({ cellId: r.cellId });
-        // Once this resolves, getComms()/getNotebook() show what the execution produced.
-        await session.confirmSync(10_000).catch(() => {});
-        return result;
+        const [result] = await this.executeCells(windowId, session, [r.cellId]);
+        return result!;
       }
+      case 'cells:execute':
+        return this.executeCells(windowId, session, (request as Request<'cells:execute'>).cellIds);
+      case 'cell:insert': {
+        const r = request as Request<'cell:insert'>;
+        const index = Math.min(r.index, session.getCells().length);
+        return { cellId: session.insertCell(index, { cellType: r.cellType, source: r.source ?? '' }) };
+      }
+      case 'cells:delete':
+        for (const id of (request as Request<'cells:delete'>).cellIds) session.deleteCell(id);
+        return null;
+      case 'cell:move': {
+        const r = request as Request<'cell:move'>;
+        session.moveCell(r.cellId, Math.min(r.toIndex, session.getCells().length - 1));
+        return null;
+      }
+      case 'cells:set-type': {
+        const r = request as Request<'cells:set-type'>;
+        for (const id of r.cellIds) session.setCellType(id, r.cellType);
+        return null;
+      }
+      case 'cell:split': {
+        const r = request as Request<'cell:split'>;
+        return { cellId: session.splitCell(r.cellId, r.offset) };
+      }
+      case 'cells:merge':
+        // JupyterLab joins merged cells with a blank line.
+        session.mergeCells((request as Request<'cells:merge'>).cellIds, '\n\n');
+        return null;
+      case 'cells:clear-outputs': {
+        const ids = (request as Request<'cells:clear-outputs'>).cellIds;
+        if (ids) for (const id of ids) session.clearOutputs(id);
+        else session.clearOutputs();
+        return null;
+      }
+      case 'kernel:specs': {
+        if (!this.client) throw new Error('the Quire daemon is not reachable (reconnecting)');
+        return (await this.client.kernelspecs()).specs;
+      }
+      case 'kernel:set':
+        await session.setKernel((request as Request<'kernel:set'>).name);
+        return null;
+      case 'input:reply': {
+        const pending = this.pendingInput.get(windowId);
+        if (!pending) throw new Error('the kernel is not waiting for input from this window');
+        this.pendingInput.delete(windowId);
+        pending.resolve((request as Request<'input:reply'>).value);
+        return null;
+      }
+      case 'notebook:reload':
+        await session.reload();
+        return null;
+      case 'recovery:resolve':
+        await session.resolveRecovery((request as Request<'recovery:resolve'>).keep);
+        return null;
       case 'cell:pull': {
         const r = request as Request<'cell:pull'>;
         this.observeText(nb);
@@ -318,9 +374,33 @@ export class QuireCore {
       case 'kernel:restart':
         await session.restart();
         return null;
-      case 'notebook:save':
-        return await session.save();
+      case 'notebook:save': {
+        const saved = await session.save(undefined, { overwrite: (request as Request<'notebook:save'>).overwrite === true });
+        return { path: saved.path, bytes: saved.bytes };
+      }
     }
+  }
+
+  /**
+   * Runs cells in order; the requests go out together so the kernel queues them (and aborts
+   * the rest after an error, as in JupyterLab). `input()` asks the window that ran the cell.
+   */
+  private async executeCells(windowId: number, session: NotebookSession, cellIds: string[]): Promise<ExecuteResult[]> {
+    const known = new Set(session.getCells().map((c) => c.id));
+    const unknown = cellIds.find((id) => !known.has(id));
+    if (unknown) throw new Error(`no cell ${unknown} in ${basename(session.path)}`);
+    const onInput = (request: { prompt: string; password: boolean }) =>
+      new Promise<string>((resolve, reject) => {
+        this.pendingInput.get(windowId)?.reject(new Error('a newer input request replaced this one'));
+        this.pendingInput.set(windowId, { resolve, reject });
+        const entry = this.windows.get(windowId);
+        if (!entry) return reject(new Error('the window that ran the cell is gone'));
+        safeSend(entry.sink, 'input:request', { prompt: request.prompt, password: request.password });
+      });
+    const results = await Promise.all(cellIds.map((cellId) => session.execute({ cellId }, { onInput })));
+    // Once this resolves, getComms()/getNotebook() show what the execution produced.
+    await session.confirmSync(10_000).catch(() => {});
+    return results;
   }
 
   /** Sends the windows the cell text that reached the replica other than through their editors. */
@@ -338,6 +418,8 @@ export class QuireCore {
       title: basename(session.path),
       cells,
       sourceVersions,
+      file: session.getFileState(),
+      recovery: session.getRecovery(),
       kernel: session.getKernel(),
       dirty: isDirty(session.current),
     };

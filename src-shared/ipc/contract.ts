@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { ExecuteResult, KernelSpecSummary } from '../protocol/messages';
-import type { CellType, CellView, CommRecord, KernelView } from '../schema/notebook-doc';
+import type { CellType, CellView, CommRecord, FileView, KernelView, RecoveryView } from '../schema/notebook-doc';
 
 const id = z.string().min(1).max(200);
 const cellIds = z.array(id).min(1).max(100_000);
@@ -68,6 +68,10 @@ export interface NotebookSnapshot {
   kernel: KernelView;
   /** Changed since the last save (or load). */
   dirty: boolean;
+  /** Saving, saved, failed, changed on disk — as the daemon sees the file. */
+  file: FileView;
+  /** Unsaved edits restored after a crash, awaiting keep-or-discard. */
+  recovery: RecoveryView | null;
 }
 
 export interface CommsChange {

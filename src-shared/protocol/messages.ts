@@ -68,14 +68,34 @@ export const RequestParams = {
   close: z.object({ roomId, shutdownKernelIfUnused: z.boolean().optional() }),
   /** The daemon's heads now; with `contains`, also whether it holds those changes. */
   heads: z.object({ roomId, contains: z.array(z.string().max(128)).max(1024).optional() }),
+  /**
+   * Runs code or a cell. With `allowStdin`, the kernel may ask for input (`input()`); the
+   * daemon sends `input-request` to this connection only, which answers with `inputReply`.
+   */
   execute: z.union([
-    z.object({ roomId, code: z.string().max(10_000_000), cellId: z.undefined().optional() }),
-    z.object({ roomId, cellId: z.string().min(1).max(200), code: z.undefined().optional() }),
+    z.object({ roomId, code: z.string().max(10_000_000), cellId: z.undefined().optional(), allowStdin: z.boolean().optional() }),
+    z.object({ roomId, cellId: z.string().min(1).max(200), code: z.undefined().optional(), allowStdin: z.boolean().optional() }),
   ]),
+  /** Answers the pending `input-request` this connection received (at most one per room). */
+  inputReply: z.object({ roomId, value: z.string().max(1_000_000) }),
   interrupt: z.object({ roomId }),
   restart: z.object({ roomId }),
   shutdownKernel: z.object({ roomId }),
-  save: z.object({ roomId, path: z.string().min(1).max(4096).optional() }),
+  /**
+   * Chooses the notebook's kernel (a name from `kernelspecs`): shuts the running kernel down
+   * (unless it already is that kernel), records `metadata.kernelspec`; the next execution
+   * starts the chosen kernel.
+   */
+  setKernel: z.object({ roomId, name: z.string().min(1).max(200) }),
+  /**
+   * Writes the notebook (to `path`: a copy elsewhere). Refused with `changed-on-disk` when
+   * another program changed the file since Quire loaded or saved it, unless `overwrite`.
+   */
+  save: z.object({ roomId, path: z.string().min(1).max(4096).optional(), overwrite: z.boolean().optional() }),
+  /** Replaces cells and metadata with the file on disk; kernel and live widgets stay. */
+  reload: z.object({ roomId }),
+  /** After a crash-recovery restore: keep the recovered edits (`keep`) or reload the file. */
+  resolveRecovery: z.object({ roomId, keep: z.boolean() }),
   sendCustom: z.object({
     roomId,
     commId: z.string().min(1).max(200),
@@ -96,10 +116,16 @@ export interface RequestResult {
   close: { closed: boolean };
   heads: { heads: string[]; contains: boolean };
   execute: ExecuteResult;
+  inputReply: { sent: boolean };
   interrupt: { interrupted: boolean };
   restart: { restarted: boolean };
   shutdownKernel: { shutdown: boolean };
+  /** `shutdown`: a running kernel was shut down to make the change. */
+  setKernel: { name: string; displayName: string; language: string; shutdown: boolean };
   save: { path: string; bytes: number };
+  reload: { path: string; cells: number };
+  /** `resolved` is false when there was no recovery to resolve (another window did it). */
+  resolveRecovery: { resolved: boolean };
   sendCustom: { sent: boolean };
   getBlob: { base64: string };
   kernelspecs: { specs: KernelSpecSummary[] };
@@ -132,6 +158,19 @@ export const BroadcastSchema = z.discriminatedUnion('event', [
   }),
   /** Output of a code execution, sent only to the client that asked for it, as it arrives. */
   z.object({ event: z.literal('execute-output'), roomId, requestId: z.number().int(), output: jsonRecord }),
+  /**
+   * The kernel asks for input (`input()`, `getpass()`) during an execution this connection
+   * requested with `allowStdin`; sent to that connection only. `requestId` is the id of the
+   * `execute` request, `cellId` the cell being run (null for code). Answer with `inputReply`.
+   */
+  z.object({
+    event: z.literal('input-request'),
+    roomId,
+    requestId: z.number().int(),
+    cellId: z.string().nullable(),
+    prompt: z.string(),
+    password: z.boolean(),
+  }),
 ]);
 export type Broadcast = z.infer<typeof BroadcastSchema>;
 
@@ -144,4 +183,10 @@ export type ErrorCode =
   | 'notebook-invalid'
   | 'kernel-error'
   | 'no-kernelspec'
+  /** The notebook file was changed by another program; reload it or save with `overwrite`. */
+  | 'changed-on-disk'
+  /** `inputReply` with no input request pending for this connection. */
+  | 'no-input-pending'
+  /** Writing the notebook failed (permissions, disk full…); the doc still holds every edit. */
+  | 'save-failed'
   | 'internal';

@@ -81,6 +81,7 @@ describe('initNotebookDoc and readers', () => {
         outputs: [{ output_type: 'stream', name: 'stdout', text: '1\n' }],
         metadata: { tags: ['a'] },
         run: 'idle',
+        lastRun: null,
       },
       {
         id: 'm1',
@@ -90,6 +91,7 @@ describe('initNotebookDoc and readers', () => {
         outputs: [],
         metadata: {},
         run: 'idle',
+        lastRun: null,
       },
     ]);
   });

@@ -19,12 +19,22 @@
  *   and the bytes live in the daemon's content-addressed blob store.
  */
 import { ImmutableString, splice, updateText } from '@automerge/automerge';
+import { isValidCellId } from '../ipynb/cell-id';
 
 /** Bump on breaking changes; readers refuse docs with a higher major than they know. */
 export const SCHEMA_VERSION = 1;
 
 export type CellType = 'code' | 'markdown' | 'raw';
 export type CellRunState = 'idle' | 'queued' | 'running';
+/** How a cell's last execution ended (the execute_reply status, or aborted by the daemon). */
+export type RunStatus = 'ok' | 'error' | 'aborted';
+
+/** Timing of a cell's last execution, written by the daemon; never saved to the .ipynb. */
+export interface LastRunDoc {
+  startedAt: number;
+  durationMs: number | null;
+  status: ImmutableString | null;
+}
 
 export interface CellDoc {
   id: string;
@@ -37,6 +47,8 @@ export interface CellDoc {
   /** Fields of the cell this schema does not model, kept so saving loses nothing. */
   extra: ImmutableString | null;
   run: CellRunState;
+  /** Absent in docs written before it existed; readers treat absent as null. */
+  lastRun?: LastRunDoc | null;
 }
 
 export type CommOrigin = 'kernel' | 'saved';
@@ -81,6 +93,23 @@ export interface NotebookDoc {
   kernel: KernelDoc;
   /** True once cells or metadata changed after the last load or save. */
   dirty?: boolean;
+  /** The notebook file's state (saving, saved, changed on disk); written by the daemon. */
+  file?: FileDoc;
+  /** Set while a crash-recovery snapshot was restored and the user has not decided about it. */
+  recovery?: RecoveryDoc | null;
+}
+
+export interface FileDoc {
+  savedAt: number | null;
+  saving: boolean;
+  error: ImmutableString | null;
+  changedOnDisk: boolean;
+  autosave: boolean;
+}
+
+export interface RecoveryDoc {
+  restoredAt: number;
+  snapshotAt: number;
 }
 
 // ---------------------------------------------------------------------------------
@@ -105,6 +134,43 @@ export interface CellView {
   outputs: Record<string, unknown>[];
   metadata: Record<string, unknown>;
   run: CellRunState;
+  lastRun: LastRun | null;
+}
+
+/**
+ * A cell's last execution. `startedAt` is ms since the epoch when the kernel started it;
+ * `durationMs` and `status` are null while it runs. A cell aborted before it started
+ * (kernel died or restarted while it was queued, or an earlier cell failed) has
+ * `status: 'aborted'`, `durationMs: null` and `startedAt` = when it was aborted.
+ */
+export interface LastRun {
+  startedAt: number;
+  durationMs: number | null;
+  status: RunStatus | null;
+}
+
+/**
+ * The notebook file as every client should show it.
+ * - `savedAt`: ms since the epoch of the last save by Quire since the notebook was opened
+ *   (null: not saved since it was opened).
+ * - `saving`: a save (manual or autosave) is being written.
+ * - `error`: why the last save failed (cleared by the next successful save or a reload).
+ * - `changedOnDisk`: another program changed the file since Quire loaded or saved it; a
+ *   plain save is refused until the user reloads or saves with `overwrite`.
+ * - `autosave`: the daemon saves this notebook on its own when dirty and quiet.
+ */
+export interface FileView {
+  savedAt: number | null;
+  saving: boolean;
+  error: string | null;
+  changedOnDisk: boolean;
+  autosave: boolean;
+}
+
+/** A crash-recovery snapshot was restored at `restoredAt`; it was written at `snapshotAt` (ms since the epoch). */
+export interface RecoveryView {
+  restoredAt: number;
+  snapshotAt: number;
 }
 
 export interface KernelView {
@@ -205,7 +271,39 @@ export function getCells(doc: NotebookDoc): CellView[] {
     outputs: cell.outputs.map((o) => parseJsonText(o, {}) as Record<string, unknown>),
     metadata: parseJsonText(cell.metadata, {}) as Record<string, unknown>,
     run: cell.run,
+    lastRun: readLastRun(cell.lastRun),
   }));
+}
+
+function readLastRun(value: LastRunDoc | null | undefined): LastRun | null {
+  if (!value || typeof value.startedAt !== 'number') return null;
+  const status = textOrNull(value.status);
+  return {
+    startedAt: value.startedAt,
+    durationMs: typeof value.durationMs === 'number' ? value.durationMs : null,
+    status: status === 'ok' || status === 'error' || status === 'aborted' ? status : null,
+  };
+}
+
+const NO_FILE_STATE: FileView = { savedAt: null, saving: false, error: null, changedOnDisk: false, autosave: false };
+
+/** The file record; docs written before it existed read as "nothing known". */
+export function getFileState(doc: NotebookDoc): FileView {
+  const f = doc.file;
+  if (!f) return { ...NO_FILE_STATE };
+  return {
+    savedAt: typeof f.savedAt === 'number' ? f.savedAt : null,
+    saving: f.saving === true,
+    error: textOrNull(f.error),
+    changedOnDisk: f.changedOnDisk === true,
+    autosave: f.autosave === true,
+  };
+}
+
+export function getRecovery(doc: NotebookDoc): RecoveryView | null {
+  const r = doc.recovery;
+  if (!r || typeof r.restoredAt !== 'number') return null;
+  return { restoredAt: r.restoredAt, snapshotAt: typeof r.snapshotAt === 'number' ? r.snapshotAt : r.restoredAt };
 }
 
 export function getCellIndex(doc: NotebookDoc, cellId: string): number {
@@ -241,9 +339,9 @@ export function getDocId(doc: NotebookDoc): string | undefined {
  * After the daemon restarts from a recovery snapshot nothing of the old kernel is alive:
  * its widgets become saved (read-only) widgets, and no cell is running.
  */
-export function markKernelGone(d: NotebookDoc): void {
+export function markKernelGone(d: NotebookDoc, now = Date.now()): void {
   for (const id of Object.keys(d.comms)) if (d.comms[id]!.origin === 'kernel') d.comms[id]!.origin = 'saved';
-  for (const cell of d.cells) if (cell.run !== 'idle') cell.run = 'idle';
+  for (const cell of d.cells) if (cell.run !== 'idle') finishCellRun(d, cell.id, 'aborted', now);
   setKernel(d, { status: 'unknown' });
 }
 
@@ -257,6 +355,8 @@ export function isDirty(doc: NotebookDoc): boolean {
  * saving still writes the current widget state).
  */
 export function pathDirties(path: readonly (string | number)[]): boolean {
+  // A cell's run state and timing are the kernel's business, not the file's (neither is saved).
+  if (path[0] === 'cells' && (path[2] === 'run' || path[2] === 'lastRun')) return false;
   return path[0] === 'cells' || path[0] === 'metadata' || path[0] === 'extra';
 }
 
@@ -422,25 +522,6 @@ export interface TextEdit {
   insert: string;
 }
 
-/**
- * Applies non-overlapping edits, all relative to the current source, as text splices (so an
- * edit merges with concurrent typing elsewhere in the cell). Returns false for an unknown cell.
- */
-export function editCellSource(d: NotebookDoc, cellId: string, edits: readonly TextEdit[]): boolean {
-  const index = d.cells.findIndex((c) => c.id === cellId);
-  if (index < 0) return false;
-  const length = text(d.cells[index]!.source).length;
-  const ordered = [...edits].sort((a, b) => b.from - a.from);
-  let limit = length;
-  for (const e of ordered) {
-    if (!(e.from >= 0 && e.from <= e.to && e.to <= limit)) throw new RangeError(`edit ${e.from}..${e.to} does not fit a source of length ${length}`);
-    limit = e.from;
-  }
-  // Back to front, so each splice's offsets are still those of the unedited source.
-  for (const e of ordered) splice(d, ['cells', index, 'source'], e.from, e.to - e.from, e.insert);
-  return true;
-}
-
 export function appendCell(d: NotebookDoc, cell: NewCell): void {
   d.cells.push(makeCell(cell));
 }
@@ -471,7 +552,8 @@ export function getCellOutputJson(d: NotebookDoc, cellId: string, index: number)
 
 export function appendCellOutput(d: NotebookDoc, cellId: string, outputJson: string): number {
   const cell = cellById(d, cellId);
-  if (!cell) return -1;
+  // A cell turned into markdown while it ran has no outputs in nbformat; drop late ones.
+  if (!cell || cell.cellType !== 'code') return -1;
   cell.outputs.push(imm(outputJson));
   return cell.outputs.length - 1;
 }
@@ -479,6 +561,371 @@ export function appendCellOutput(d: NotebookDoc, cellId: string, outputJson: str
 export function replaceCellOutput(d: NotebookDoc, cellId: string, index: number, outputJson: string): void {
   const cell = cellById(d, cellId);
   if (cell && index >= 0 && index < cell.outputs.length) cell.outputs[index] = imm(outputJson);
+}
+
+// ---- run state and timing (the daemon writes these) ---------------------------------
+
+/** The kernel started running the cell: it is running, with a fresh `lastRun`. */
+export function startCellRun(d: NotebookDoc, cellId: string, startedAt: number): void {
+  const cell = cellById(d, cellId);
+  if (!cell) return;
+  if (cell.run !== 'running') cell.run = 'running';
+  // Only code cells run; one turned into markdown meanwhile keeps no timing.
+  if (cell.cellType === 'code') cell.lastRun = { startedAt, durationMs: null, status: null };
+}
+
+/**
+ * The cell's execution ended or was aborted: idle, with the outcome in `lastRun`. A run
+ * that started gets its duration; one aborted before it started gets a record of that.
+ */
+export function finishCellRun(d: NotebookDoc, cellId: string, status: RunStatus, endedAt: number): void {
+  const cell = cellById(d, cellId);
+  if (!cell) return;
+  if (cell.run !== 'idle') cell.run = 'idle';
+  if (cell.cellType !== 'code') return;
+  const last = cell.lastRun;
+  if (last && typeof last.startedAt === 'number' && (last.status === null || last.status === undefined)) {
+    last.durationMs = Math.max(0, endedAt - last.startedAt);
+    last.status = imm(status);
+  } else {
+    cell.lastRun = { startedAt: endedAt, durationMs: null, status: imm(status) };
+  }
+}
+
+// ---- file state and recovery (the daemon writes these) ------------------------------
+
+/** Writes the fields of `patch` that differ; creates the record in docs that lack it. */
+export function setFileState(d: NotebookDoc, patch: Partial<FileView>): void {
+  if (!d.file) d.file = { ...NO_FILE_STATE, error: null };
+  const f = d.file;
+  const current = getFileState(d);
+  if (patch.savedAt !== undefined && current.savedAt !== patch.savedAt) f.savedAt = patch.savedAt;
+  if (patch.saving !== undefined && current.saving !== patch.saving) f.saving = patch.saving;
+  if (patch.error !== undefined && current.error !== patch.error) f.error = patch.error === null ? null : imm(patch.error);
+  if (patch.changedOnDisk !== undefined && current.changedOnDisk !== patch.changedOnDisk) f.changedOnDisk = patch.changedOnDisk;
+  if (patch.autosave !== undefined && current.autosave !== patch.autosave) f.autosave = patch.autosave;
+}
+
+export function setRecovery(d: NotebookDoc, recovery: RecoveryView | null): void {
+  if (recovery === null) {
+    if (d.recovery) d.recovery = null;
+    return;
+  }
+  d.recovery = { restoredAt: recovery.restoredAt, snapshotAt: recovery.snapshotAt };
+}
+
+// ---- cell structure (clients call these inside Automerge.change) ----------------------
+//
+// They throw on bad input (unknown cell, index out of range, bad id), and Automerge.change
+// then discards the whole change, so a failed edit leaves the doc as it was. The daemon marks
+// the notebook dirty when it receives them: every path they write is under `cells`
+// (`pathDirties`), exactly like `setCellSource`.
+
+const CELL_TYPES: readonly CellType[] = ['code', 'markdown', 'raw'];
+
+/** A new empty cell (for `insertCell`); make ids with `newCellId` (src-shared/ipynb/cell-id). */
+export function blankCell(id: string, cellType: CellType = 'code', source = ''): NewCell {
+  return {
+    id,
+    cellType,
+    source,
+    metadataJson: '{}',
+    executionCount: null,
+    outputsJson: [],
+    attachmentsJson: null,
+    extraJson: null,
+  };
+}
+
+function requireCellIndex(d: NotebookDoc, cellId: string): number {
+  const index = d.cells.findIndex((c) => c.id === cellId);
+  if (index < 0) throw new Error(`no cell with id "${cellId}" in this notebook (another window may have deleted it)`);
+  return index;
+}
+
+function requireCellType(type: unknown): asserts type is CellType {
+  if (!CELL_TYPES.includes(type as CellType)) throw new Error(`cell type must be code, markdown or raw, not ${JSON.stringify(type)}`);
+}
+
+function requireNewCellId(d: NotebookDoc, id: string): void {
+  if (typeof id !== 'string' || !isValidCellId(id)) {
+    throw new Error(`${JSON.stringify(id)} is not a valid cell id (nbformat: 1–64 characters of a-z, A-Z, 0-9, - and _)`);
+  }
+  if (d.cells.some((c) => c.id === id)) throw new Error(`a cell with id "${id}" already exists in this notebook`);
+}
+
+function requireOffset(what: string, value: number, max: number, source: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new RangeError(`${what} ${value} is outside the cell's source (0..${max} UTF-16 code units)`);
+  }
+  // An offset between the halves of a surrogate pair would cut a character in two.
+  const code = source.charCodeAt(value - 1);
+  if (value > 0 && value < source.length && code >= 0xd800 && code <= 0xdbff) {
+    throw new RangeError(`${what} ${value} falls inside a surrogate pair (a character outside the BMP)`);
+  }
+}
+
+/** Inserts a cell so that it ends up at `index` (0..cells.length). */
+export function insertCell(d: NotebookDoc, index: number, cell: NewCell): void {
+  if (!Number.isInteger(index) || index < 0 || index > d.cells.length) {
+    throw new RangeError(`cannot insert a cell at index ${index}: the notebook has ${d.cells.length} cells (0..${d.cells.length} allowed)`);
+  }
+  requireCellType(cell.cellType);
+  requireNewCellId(d, cell.id);
+  d.cells.splice(index, 0, makeCell(cell));
+}
+
+export function deleteCell(d: NotebookDoc, cellId: string): void {
+  d.cells.splice(requireCellIndex(d, cellId), 1);
+}
+
+/** A fresh copy of a cell (same id, source, outputs, metadata, run state), for moving it. */
+function copyCell(c: CellDoc): CellDoc {
+  const copy: CellDoc = {
+    id: c.id,
+    cellType: c.cellType,
+    source: text(c.source),
+    metadata: imm(text(c.metadata)),
+    executionCount: c.executionCount,
+    outputs: c.outputs.map((o) => imm(text(o))),
+    attachments: c.attachments == null ? null : imm(text(c.attachments)),
+    extra: c.extra == null ? null : imm(text(c.extra)),
+    run: c.run,
+  };
+  const last = c.lastRun;
+  if (last) copy.lastRun = { startedAt: last.startedAt, durationMs: last.durationMs, status: last.status == null ? null : imm(text(last.status)) };
+  return copy;
+}
+
+/**
+ * Moves a cell so that it ends up at `toIndex` (0..cells.length-1). Automerge lists have no
+ * move, so this deletes the cell and inserts a copy: id, source, outputs, metadata and run
+ * state are kept, but a concurrent edit another replica makes to the old copy's source is lost.
+ */
+export function moveCell(d: NotebookDoc, cellId: string, toIndex: number): void {
+  const from = requireCellIndex(d, cellId);
+  if (!Number.isInteger(toIndex) || toIndex < 0 || toIndex >= d.cells.length) {
+    throw new RangeError(`cannot move a cell to index ${toIndex}: the notebook has ${d.cells.length} cells (0..${d.cells.length - 1} allowed)`);
+  }
+  if (from === toIndex) return;
+  const copy = copyCell(d.cells[from]!);
+  d.cells.splice(from, 1);
+  d.cells.splice(toIndex, 0, copy);
+}
+
+/**
+ * Changes a cell's type, keeping id, source and metadata. As nbformat requires, a cell that
+ * stops being code loses its outputs and execution count, and a cell that becomes code loses
+ * its attachments.
+ */
+export function setCellType(d: NotebookDoc, cellId: string, type: CellType): void {
+  requireCellType(type);
+  const cell = d.cells[requireCellIndex(d, cellId)]!;
+  if (cell.cellType === type) return;
+  if (cell.cellType === 'code') {
+    if (cell.outputs.length) cell.outputs.splice(0, cell.outputs.length);
+    if (cell.executionCount !== null) cell.executionCount = null;
+    if (cell.lastRun) cell.lastRun = null;
+  }
+  if (type === 'code' && cell.attachments != null) cell.attachments = null;
+  cell.cellType = type;
+}
+
+/**
+ * Splits a cell at a UTF-16 offset of its source, as JupyterLab 4 does: leading and trailing
+ * newlines are trimmed from both parts, both keep the type and metadata, the first keeps the
+ * id (its source is edited in place, so concurrent typing before the split point merges), the
+ * second gets `newId`. A code cell's outputs go with the second part (they were shown below
+ * the code), and neither part keeps an execution count. Attachments stay with the first.
+ */
+export function splitCell(d: NotebookDoc, cellId: string, offset: number, newId: string): void {
+  const index = requireCellIndex(d, cellId);
+  const cell = d.cells[index]!;
+  const source = text(cell.source);
+  requireOffset('split offset', offset, source.length, source);
+  requireNewCellId(d, newId);
+  const head = source.slice(0, offset).replace(/\n+$/, '');
+  const lead = head.length - head.replace(/^\n+/, '').length;
+  const second = source.slice(offset).replace(/^\n+/, '').replace(/\n+$/, '');
+  const isCode = cell.cellType === 'code';
+  d.cells.splice(
+    index + 1,
+    0,
+    makeCell({
+      id: newId,
+      cellType: cell.cellType,
+      source: second,
+      metadataJson: text(cell.metadata),
+      executionCount: null,
+      outputsJson: isCode ? cell.outputs.map((o) => text(o)) : [],
+      attachmentsJson: null,
+      extraJson: null,
+    }),
+  );
+  const path = ['cells', index, 'source'];
+  if (source.length > head.length) splice(d, path, head.length, source.length - head.length);
+  if (lead > 0) splice(d, path, 0, lead);
+  if (isCode) {
+    if (cell.outputs.length) cell.outputs.splice(0, cell.outputs.length);
+    if (cell.executionCount !== null) cell.executionCount = null;
+    if (cell.lastRun) cell.lastRun = null;
+  }
+}
+
+/**
+ * Merges cells (at least two, any order, not necessarily adjacent) into the one that comes
+ * first in the notebook: their sources, in notebook order, joined with `separator`; the
+ * others are deleted. The merged cell keeps its id, type and metadata; as in JupyterLab a code
+ * cell's outputs and execution count are cleared, and markdown/raw attachments are combined.
+ * Returns the id of the merged cell.
+ */
+export function mergeCells(d: NotebookDoc, cellIds: readonly string[], separator = '\n'): string {
+  if (!Array.isArray(cellIds) || cellIds.length < 2) throw new Error('merging needs the ids of at least two cells');
+  if (new Set(cellIds).size !== cellIds.length) throw new Error('merging: a cell id is listed twice');
+  const indexes = cellIds.map((id) => requireCellIndex(d, id)).sort((a, b) => a - b);
+  const first = indexes[0]!;
+  const primary = d.cells[first]!;
+  const others = indexes.slice(1).map((i) => d.cells[i]!);
+  const appended = others.map((c) => separator + text(c.source)).join('');
+  if (appended) splice(d, ['cells', first, 'source'], text(primary.source).length, 0, appended);
+  if (primary.cellType === 'code') {
+    if (primary.outputs.length) primary.outputs.splice(0, primary.outputs.length);
+    if (primary.executionCount !== null) primary.executionCount = null;
+    if (primary.lastRun) primary.lastRun = null;
+  } else {
+    const combined: Record<string, unknown> = {};
+    let added = false;
+    for (const c of [primary, ...others]) {
+      if (c.cellType === 'code' || c.attachments == null) continue;
+      const value = parseJsonText(c.attachments, null);
+      if (value && typeof value === 'object' && !Array.isArray(value)) {
+        Object.assign(combined, value);
+        if (c !== primary) added = true;
+      }
+    }
+    if (added) primary.attachments = imm(JSON.stringify(combined));
+  }
+  for (const i of indexes.slice(1).reverse()) d.cells.splice(i, 1);
+  return primary.id;
+}
+
+/** Clears outputs and execution count of one code cell, or of every code cell when `cellId` is omitted. */
+export function clearOutputs(d: NotebookDoc, cellId?: string): void {
+  const cells = cellId === undefined ? d.cells : [d.cells[requireCellIndex(d, cellId)]!];
+  for (const cell of cells) {
+    if (cell.cellType !== 'code') continue;
+    if (cell.outputs.length) cell.outputs.splice(0, cell.outputs.length);
+    if (cell.executionCount !== null) cell.executionCount = null;
+  }
+}
+
+/**
+ * Replaces source[from, to) with `insert` (UTF-16 offsets, as CodeMirror's changes use) as an
+ * Automerge text splice, so concurrent typing in other windows merges character by character.
+ */
+export function spliceCellSource(d: NotebookDoc, cellId: string, from: number, to: number, insert: string): void {
+  const index = requireCellIndex(d, cellId);
+  const source = text(d.cells[index]!.source);
+  requireOffset('from', from, source.length, source);
+  requireOffset('to', to, source.length, source);
+  if (to < from) throw new RangeError(`splice range ${from}..${to} is reversed`);
+  if (typeof insert !== 'string') throw new TypeError('the inserted text must be a string');
+  if (to > from || insert.length > 0) splice(d, ['cells', index, 'source'], from, to - from, insert);
+}
+
+/**
+ * Applies non-overlapping edits, all relative to the current source, as text splices in one
+ * change (an editor transaction may touch several places, e.g. multiple cursors).
+ */
+export function editCellSource(d: NotebookDoc, cellId: string, edits: readonly TextEdit[]): void {
+  const ordered = [...edits].sort((a, b) => b.from - a.from);
+  for (let i = 1; i < ordered.length; i++) {
+    if (ordered[i]!.to > ordered[i - 1]!.from) throw new RangeError(`edits ${ordered[i]!.from}..${ordered[i]!.to} and ${ordered[i - 1]!.from}..${ordered[i - 1]!.to} overlap`);
+  }
+  // Back to front, so each splice's offsets are still those of the unedited source.
+  for (const e of ordered) spliceCellSource(d, cellId, e.from, e.to, e.insert);
+}
+
+// ---- reload: the doc takes a file's content, keeping what is live ----------------------
+
+/** A cell of a doc as the input `makeCell` takes. */
+function cellToNew(c: CellDoc): NewCell {
+  return {
+    id: c.id,
+    cellType: c.cellType,
+    source: text(c.source),
+    metadataJson: text(c.metadata),
+    executionCount: c.executionCount,
+    outputsJson: c.outputs.map((o) => text(o)),
+    attachmentsJson: textOrNull(c.attachments),
+    extraJson: textOrNull(c.extra),
+  };
+}
+
+function updateCellInPlace(d: NotebookDoc, index: number, next: NewCell): void {
+  const cell = d.cells[index]!;
+  if (cell.cellType !== next.cellType) cell.cellType = next.cellType;
+  if (text(cell.source) !== next.source) updateText(d, ['cells', index, 'source'], next.source);
+  if (text(cell.metadata) !== next.metadataJson) cell.metadata = imm(next.metadataJson);
+  if (cell.executionCount !== next.executionCount) cell.executionCount = next.executionCount;
+  const outputs = cell.outputs.map((o) => text(o));
+  if (outputs.length !== next.outputsJson.length || outputs.some((o, i) => o !== next.outputsJson[i])) {
+    cell.outputs.splice(0, cell.outputs.length, ...next.outputsJson.map(imm));
+  }
+  if (textOrNull(cell.attachments) !== next.attachmentsJson) cell.attachments = next.attachmentsJson === null ? null : imm(next.attachmentsJson);
+  if (textOrNull(cell.extra) !== next.extraJson) cell.extra = next.extraJson === null ? null : imm(next.extraJson);
+}
+
+/**
+ * Makes `d` hold the notebook content of `source` (a doc freshly loaded from the file):
+ * metadata, cells and saved widgets. Cells whose id is in both are updated in place (a text
+ * diff of the source), so windows keep their editors; live kernel widgets stay, and a saved
+ * widget whose id is live is not brought back over it. Kernel, file and run state are left alone.
+ */
+export function replaceNotebookContent(d: NotebookDoc, source: NotebookDoc): void {
+  if (d.nbformat !== source.nbformat) d.nbformat = source.nbformat;
+  if (d.nbformatMinor !== source.nbformatMinor) d.nbformatMinor = source.nbformatMinor;
+  setNotebookMetadataJson(d, text(source.metadata));
+  const extra = textOrNull(source.extra);
+  if (textOrNull(d.extra) !== extra) d.extra = extra === null ? null : imm(extra);
+
+  const wanted = source.cells.map(cellToNew);
+  const ids = new Set(wanted.map((c) => c.id));
+  for (let i = d.cells.length - 1; i >= 0; i--) if (!ids.has(d.cells[i]!.id)) d.cells.splice(i, 1);
+  wanted.forEach((cell, i) => {
+    if (d.cells[i]?.id === cell.id) {
+      updateCellInPlace(d, i, cell);
+      return;
+    }
+    // Out of order: the cell is further down (earlier positions are settled). Move a copy
+    // up, so a cell that is running keeps its run state.
+    const j = d.cells.findIndex((c) => c.id === cell.id);
+    if (j < 0) {
+      d.cells.splice(i, 0, makeCell(cell));
+      return;
+    }
+    const copy = copyCell(d.cells[j]!);
+    d.cells.splice(j, 1);
+    d.cells.splice(i, 0, copy);
+    updateCellInPlace(d, i, cell);
+  });
+  while (d.cells.length > wanted.length) d.cells.splice(d.cells.length - 1, 1);
+
+  deleteCommsFrom(d, 'saved');
+  const saved = Object.entries(source.comms ?? {}).sort(([, a], [, b]) => a.seq - b.seq);
+  for (const [id, comm] of saved) {
+    if (d.comms[id]) continue;
+    const stateJson: Record<string, string> = {};
+    for (const key of Object.keys(comm.state)) stateJson[key] = text(comm.state[key]);
+    putComm(d, id, {
+      targetName: text(comm.targetName),
+      modelModule: text(comm.modelModule),
+      modelModuleVersion: text(comm.modelModuleVersion),
+      modelName: text(comm.modelName),
+      origin: 'saved',
+      stateJson,
+    });
+  }
 }
 
 export interface KernelPatch {
@@ -519,7 +966,9 @@ export function commIdAtPath(path: readonly (string | number)[]): string | null 
   return typeof path[1] === 'string' ? path[1] : '';
 }
 
-/** Whether a change at this diff path alters what `getCells`, `getKernel` or `isDirty` read. */
+/** Whether a change at this diff path alters what `getCells`, `getKernel`, `isDirty`, `getFileState` or `getRecovery` read. */
 export function pathChangesNotebookView(path: readonly (string | number)[]): boolean {
-  return path[0] === 'cells' || path[0] === 'kernel' || path[0] === 'dirty';
+  return (
+    path[0] === 'cells' || path[0] === 'kernel' || path[0] === 'dirty' || path[0] === 'file' || path[0] === 'recovery'
+  );
 }

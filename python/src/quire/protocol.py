@@ -225,6 +225,15 @@ def parse_broadcast(value: Any) -> Optional[dict[str, Any]]:
         ok = isinstance(value.get("commId"), str) and isinstance(value.get("content"), dict) and _str_list(value.get("buffers"))
     elif event == "execute-output":
         ok = _is_int(value.get("requestId")) and isinstance(value.get("output"), dict)
+    elif event == "input-request":
+        # Only sent to a client that asked for stdin, which this client never does yet.
+        ok = (
+            _is_int(value.get("requestId"))
+            and (value.get("cellId") is None or isinstance(value.get("cellId"), str))
+            and "cellId" in value
+            and isinstance(value.get("prompt"), str)
+            and isinstance(value.get("password"), bool)
+        )
     else:
         ok = False
     return value if ok else None

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, TypedDict, Union
 __all__ = [
     "CommRecord",
     "CellView",
+    "LastRun",
     "KernelView",
     "ExecuteResult",
     "ExecuteError",
@@ -30,6 +31,14 @@ class CommRecord(TypedDict):
     state: Dict[str, Any]
 
 
+class LastRun(TypedDict):
+    """A cell's last execution: ms since the epoch, duration and status (None while running)."""
+
+    startedAt: Union[int, float]
+    durationMs: Optional[Union[int, float]]
+    status: Optional[str]
+
+
 class CellView(TypedDict):
     id: str
     cellType: str
@@ -38,6 +47,7 @@ class CellView(TypedDict):
     outputs: List[Dict[str, Any]]
     metadata: Dict[str, Any]
     run: str
+    lastRun: Optional[LastRun]
 
 
 class KernelView(TypedDict):

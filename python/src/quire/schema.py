@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from automerge.core import ROOT, Document, ObjType, ScalarType
 
 from . import _jsjson
-from .records import CellView, CommRecord, KernelView
+from .records import CellView, CommRecord, KernelView, LastRun
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -186,9 +186,27 @@ def get_cells(doc: Document) -> List[CellView]:
                 "outputs": outputs,
                 "metadata": _parse_json_text(doc, _get(doc, cell, "metadata"), {}),
                 "run": _text(doc, _get(doc, cell, "run")),
+                "lastRun": _last_run(doc, cell),
             }
         )
     return out
+
+
+def _last_run(doc: Document, cell: bytes) -> Optional[LastRun]:
+    """``readLastRun`` of notebook-doc.ts: absent (older docs), null or malformed → None."""
+    obj = _obj(doc, cell, "lastRun")
+    if obj is None:
+        return None
+    started = _scalar(_get(doc, obj, "startedAt"))
+    if not isinstance(started, (int, float)) or isinstance(started, bool):
+        return None
+    duration = _scalar(_get(doc, obj, "durationMs"))
+    status = _text_or_none(doc, _get(doc, obj, "status"))
+    return {
+        "startedAt": started,
+        "durationMs": duration if isinstance(duration, (int, float)) and not isinstance(duration, bool) else None,
+        "status": status if status in ("ok", "error", "aborted") else None,
+    }
 
 
 def get_kernel(doc: Document) -> KernelView:

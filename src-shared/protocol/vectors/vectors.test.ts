@@ -34,6 +34,7 @@ import {
 } from '../messages';
 import {
   deleteComm,
+  finishCellRun,
   getCells,
   getCommStateText,
   getComms,
@@ -43,6 +44,7 @@ import {
   setCommState,
   setCommStateJson,
   setKernel,
+  startCellRun,
   type NotebookDoc,
 } from '../../schema/notebook-doc';
 
@@ -216,6 +218,9 @@ function buildDoc(): A.Doc<NotebookDoc> {
   const base = { targetName: 'jupyter.widget', origin: 'kernel' as const };
   doc = A.change(doc, (d) => {
     setKernel(d, { status: 'idle', name: 'python3', displayName: 'Python 3', language: 'python', error: null });
+    // A finished run's timing (cell-b, markdown, has none: readers give null).
+    startCellRun(d, 'cell-a', 1_767_225_600_000);
+    finishCellRun(d, 'cell-a', 'ok', 1_767_225_600_250);
     putComm(d, 'zz-layout', {
       ...base,
       modelModule: '@jupyter-widgets/base',
