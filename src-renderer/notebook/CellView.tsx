@@ -135,7 +135,7 @@ function RunTime({ cell }: { cell: Cell }) {
   if (cell.run === 'queued') return <div className="run-time" data-testid="run-time">queued</div>;
   if (!lastRun) return null;
   if (running) return <div className="run-time" data-testid="run-time">{formatDuration(Math.max(0, now - lastRun.startedAt))}</div>;
-  if (lastRun.durationMs === null) return null;
+  if (lastRun.durationMs === null || lastRun.status === 'aborted') return null;
   return (
     <div className={`run-time status-${lastRun.status ?? 'none'}`} data-testid="run-time" title={`Ran at ${new Date(lastRun.startedAt).toLocaleTimeString()}`}>
       {formatDuration(lastRun.durationMs)}

@@ -51,7 +51,11 @@ export function NotebookView(props: {
   /** Where focus goes once a cell created here shows up in the doc. */
   const pendingFocus = useRef<{ cellId: string; mode: Mode } | null>(null);
 
-  const activeIndex = Math.max(0, cells.findIndex((c) => c.id === activeId));
+  // When the active cell disappears (deleted here or elsewhere), its neighbour takes over.
+  const lastIndex = useRef(0);
+  const found = cells.findIndex((c) => c.id === activeId);
+  const activeIndex = found >= 0 ? found : Math.max(0, Math.min(lastIndex.current, cells.length - 1));
+  lastIndex.current = activeIndex;
   const active = cells[activeIndex];
   const selected = useMemo(() => {
     const a = cells.findIndex((c) => c.id === anchorId);
@@ -232,13 +236,15 @@ export function NotebookView(props: {
           return select(cells[0]?.id);
         case 'last':
           return select(cells.at(-1)?.id);
-        case 'merge':
-          if (ids.length < 2) {
-            const next = cells[activeIndex + 1];
-            if (active && next) void attempt('Merging cells', () => api.mergeCells([active.id, next.id]));
-          } else void attempt('Merging cells', () => api.mergeCells(ids));
+        case 'merge': {
+          // Shift+M with one cell selected merges it with the next, as in JupyterLab.
+          const next = cells[activeIndex + 1];
+          const merged = ids.length >= 2 ? ids : active && next ? [active.id, next.id] : [];
+          if (merged.length < 2) return;
+          void attempt('Merging cells', () => api.mergeCells(merged));
           setAnchorId(null);
-          return;
+          return select(merged[0]);
+        }
         case 'interrupt':
           return void props.actions.interrupt();
         case 'restart':
