@@ -130,6 +130,17 @@ test('run all, interrupt, restart and restart & run all', async ({ quire }) => {
   await win.page.getByRole('button', { name: /Restart & run all/ }).click();
   await expect(win.outputText(3)).toContainText('after', { timeout: 30_000 });
   await expect(win.outputText(1)).toContainText('42');
+
+  // Clear outputs, then run the cells above the second from its cell toolbar: only the first runs.
+  await win.page.getByRole('button', { name: 'Clear outputs' }).click();
+  await expect(win.page.locator('.output')).toHaveCount(0);
+  await win.cells().nth(1).click({ position: { x: 30, y: 5 } });
+  await win.cells().nth(1).getByRole('button', { name: 'Run above' }).click();
+  await expect(win.cells().nth(0).locator('.prompt')).toHaveText(/\[\d+\]:/, { timeout: 30_000 });
+  await expect(win.cells().nth(1).locator('.prompt')).toHaveText(/\[ \]:/);
+  await win.cells().nth(1).getByRole('button', { name: 'Run below' }).click();
+  await expect(win.outputText(3)).toContainText('after', { timeout: 30_000 });
+  await expect(win.outputText(1)).toContainText('42');
 });
 
 test('input() is answered in the window that ran the cell', async ({ quire }) => {

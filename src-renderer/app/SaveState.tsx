@@ -13,11 +13,11 @@ export function SaveState({ notebook }: { notebook: NotebookSnapshot }) {
   let kind: string;
   if (file.saving) [text, kind] = ['Saving…', 'saving'];
   else if (file.error) [text, kind] = ['Save failed', 'error'];
-  else if (dirty) [text, kind] = [file.autosave ? 'Unsaved changes (autosave on)' : 'Unsaved changes', 'dirty'];
+  else if (dirty) [text, kind] = ['Unsaved', 'dirty'];
   else if (file.savedAt) [text, kind] = [`Saved ${new Date(file.savedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`, 'saved'];
   else [text, kind] = ['', 'clean'];
   return (
-    <span className={`save-state save-${kind}`} data-testid="save-state" data-state={kind} title={file.error ?? ''} role="status">
+    <span className={`save-state save-${kind}`} data-testid="save-state" data-state={kind} title={file.error ?? (file.autosave ? 'Autosave is on' : 'Autosave is off')} role="status">
       {text}
     </span>
   );

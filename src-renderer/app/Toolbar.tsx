@@ -43,11 +43,11 @@ export function Toolbar(props: {
       <button onClick={props.onRestart} title="Restart the kernel (0 0)">
         ↻ Restart
       </button>
-      <button onClick={props.onRestartRunAll} title="Restart the kernel and run all cells">
-        ↻▶▶ Restart &amp; run all
+      <button onClick={props.onRestartRunAll} title="Restart the kernel and run all cells" aria-label="Restart & run all">
+        ↻▶▶
       </button>
-      <button onClick={props.onClearOutputs} title="Clear every cell's outputs">
-        Clear outputs
+      <button onClick={props.onClearOutputs} title="Clear every cell's outputs" aria-label="Clear outputs">
+        ⌫ Clear
       </button>
       <SaveState notebook={props.notebook} />
       <KernelPicker api={props.api} current={kernel.name} onError={props.onError} />

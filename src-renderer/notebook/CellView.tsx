@@ -35,6 +35,7 @@ interface Props {
   onLeave(direction: 'up' | 'down'): void;
   onSplit(offset: number): void;
   onMove(delta: -1 | 1): void;
+  onRunFrom(direction: 'above' | 'below'): void;
   onDelete(): void;
   onSetType(type: CellType): void;
   onError(message: string): void;
@@ -107,6 +108,12 @@ export const CellView = memo(function CellView(props: Props) {
             <option value="markdown">Markdown</option>
             <option value="raw">Raw</option>
           </select>
+          <button onClick={() => props.onRunFrom('above')} title="Run every cell above this one" aria-label="Run above">
+            ⤒▶
+          </button>
+          <button onClick={() => props.onRunFrom('below')} title="Run this cell and the cells below" aria-label="Run below">
+            ⤓▶
+          </button>
           <button onClick={() => props.onMove(-1)} disabled={props.index === 0} title="Move up" aria-label="Move cell up">
             ↑
           </button>
@@ -114,7 +121,7 @@ export const CellView = memo(function CellView(props: Props) {
             ↓
           </button>
           <button onClick={props.onDelete} title="Delete cell (D D)" aria-label="Delete cell">
-            🗑
+            ✕
           </button>
         </div>
       )}

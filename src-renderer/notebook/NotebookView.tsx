@@ -305,7 +305,7 @@ export function NotebookView(props: {
           hub={props.hub}
           clientID={props.clientID}
           active={cell.id === active?.id}
-          selected={selected.includes(cell.id)}
+          selected={selected.length > 1 && selected.includes(cell.id)}
           editing={mode === 'edit' && cell.id === active?.id}
           rendered={cell.cellType === 'markdown' && !editingMarkdown.has(cell.id) && cell.source !== ''}
           editorRef={(handle) => {
@@ -332,6 +332,11 @@ export function NotebookView(props: {
           onSplit={(offset) => void split(cell.id, offset)}
           onMove={(delta) => void attempt('Moving the cell', () => api.moveCell(cell.id, index + delta))}
           onDelete={() => void remove([cell.id])}
+          onRunFrom={(direction) => {
+            // JupyterLab's "Run All Above Selected Cell" / "Run Selected Cell and All Below".
+            const range = direction === 'above' ? cells.slice(0, index) : cells.slice(index);
+            if (range.length) void run(range.map((c) => c.id), 'stay');
+          }}
           onSetType={(type) => void attempt('Changing the cell type', () => api.setCellType([cell.id], type))}
           onError={onError}
         />
