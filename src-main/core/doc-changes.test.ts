@@ -1,7 +1,7 @@
 /** changesBetween on real Automerge docs built with the schema's own mutators. */
 import * as A from '@automerge/automerge';
 import { describe, expect, it } from 'vitest';
-import { deleteComm, initNotebookDoc, putComm, setCellSource, setCommState, setDirty, setKernel, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
+import { blankCell, deleteComm, insertCell, initNotebookDoc, putComm, setCellSource, setCommState, setDirty, setKernel, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
 import { changesBetween } from './doc-changes';
 
 const comm = (modelName: string) => ({
@@ -61,12 +61,19 @@ describe('changesBetween', () => {
 
   it('cells, kernel and the dirty flag change the notebook view; a no-op does not', () => {
     let doc = notebook();
-    for (const fn of [(d: NotebookDoc) => setCellSource(d, 'c1', 'y'), (d: NotebookDoc) => setKernel(d, { status: 'busy' }), (d: NotebookDoc) => setDirty(d, true)]) {
+    const cases: [(d: NotebookDoc) => unknown, Set<string>][] = [
+      [(d) => setCellSource(d, 'c1', 'y'), new Set(['c1'])],
+      [(d) => setKernel(d, { status: 'busy' }), new Set()],
+      [(d) => setDirty(d, true), new Set()],
+    ];
+    for (const [fn, cells] of cases) {
       const r = step(doc, fn);
-      expect(r.changes).toEqual({ comms: null, notebook: true });
+      expect(r.changes).toEqual({ comms: null, notebook: true, cells });
       doc = r.doc;
     }
-    expect(step(doc, (d) => setCommState(d, 'missing', { value: 1 })).changes).toEqual({ comms: null, notebook: false });
+    expect(step(doc, (d) => setCommState(d, 'missing', { value: 1 })).changes).toEqual({ comms: null, notebook: false, cells: new Set() });
+    // A cell added: the windows get the whole notebook.
+    expect(step(doc, (d) => insertCell(d, 0, blankCell('c0'))).changes.cells).toBe('all');
   });
 
   it('from an empty doc (the comms map itself created): everything, and nothing removed', () => {

@@ -9,7 +9,9 @@ import type { CommsChange } from '../../src-shared/ipc/contract';
 import {
   commIdAtPath,
   commPathOf,
+  cellIndexAtPath,
   commStatePathOf,
+  getCellIds,
   getComm,
   getCommIds,
   getComms,
@@ -23,6 +25,8 @@ export interface DocChanges {
   comms: CommsChange | null;
   /** Cells, kernel or dirty flag changed. */
   notebook: boolean;
+  /** Ids of the cells whose content changed, or 'all' when cells were added, removed or moved. */
+  cells: 'all' | Set<string>;
 }
 
 export function sameHeads(a: readonly string[] | null, b: readonly string[]): boolean {
@@ -35,6 +39,8 @@ export function changesBetween(doc: A.Doc<NotebookDoc>, before: A.Heads, after: 
   const touched = new Set<string>();
   let allComms = false;
   let notebook = false;
+  const cellIndexes = new Set<number>();
+  let allCells = false;
   for (const patch of A.diff(doc, before, after)) {
     const path = patch.path;
     // Whole comms (created, replaced, deleted) and single traits are the common cases; any
@@ -42,8 +48,17 @@ export function changesBetween(doc: A.Doc<NotebookDoc>, before: A.Heads, after: 
     const id = commPathOf(path) ?? commStatePathOf(path)?.commId ?? commIdAtPath(path);
     if (id === '') allComms = true;
     else if (id !== null) touched.add(id);
-    else if (pathChangesNotebookView(path)) notebook = true;
+    else if (pathChangesNotebookView(path)) {
+      notebook = true;
+      const cell = cellIndexAtPath(path);
+      if (cell === 'list') allCells = true;
+      else if (cell !== null) cellIndexes.add(cell);
+    }
   }
+  // Patch indexes are those of the doc as patched so far; with no cell added or removed in
+  // this batch they are the indexes of `doc`.
+  const cellIds = getCellIds(doc);
+  const cells: 'all' | Set<string> = allCells ? 'all' : new Set([...cellIndexes].map((i) => cellIds[i]).filter((id): id is string => id !== undefined));
   let comms: CommsChange | null = null;
   if (allComms) {
     comms = everything(doc, getCommIds(A.view(doc, before)));
@@ -59,7 +74,7 @@ export function changesBetween(doc: A.Doc<NotebookDoc>, before: A.Heads, after: 
     comms = { upserted, removed };
   }
   if (comms && comms.upserted.length === 0 && comms.removed.length === 0) comms = null;
-  return { comms, notebook };
+  return { comms, notebook, cells };
 }
 
 /** Every comm of `doc`, and the ids of `previous` it no longer has (a full resync). */

@@ -33,7 +33,16 @@ import {
 } from '../../src-shared/ipc/contract';
 import type { IpcReply } from '../../src-shared/ipc/websocket-wire';
 import type { ExecuteResult } from '../../src-shared/protocol/messages';
-import { getCellSources, getCommIds, isDirty, type NotebookDoc, type TextEdit } from '../../src-shared/schema/notebook-doc';
+import {
+  getCellIds,
+  getCells,
+  getCellsById,
+  getCellSources,
+  getCommIds,
+  isDirty,
+  type NotebookDoc,
+  type TextEdit,
+} from '../../src-shared/schema/notebook-doc';
 import { CellTextAuthority } from '../../src-shared/cell-text/authority';
 import { changesBetween, everything, sameHeads } from './doc-changes';
 
@@ -100,6 +109,8 @@ class OpenNotebook {
   flushQueued = false;
   notebookTimer: NodeJS.Timeout | null = null;
   lastNotebookEvent = 0;
+  /** Cells changed since the last `notebook:changed` ('all': send the whole notebook). */
+  changedCells: 'all' | Set<string> = 'all';
   disposers: (() => void)[] = [];
   /** Outlives reconnects, so editors keep their versions when the daemon comes back. */
   readonly text = new CellTextAuthority({
@@ -408,15 +419,18 @@ export class QuireCore {
     for (const event of nb.text.observe()) this.emit(nb, 'cell:text', event);
   }
 
-  private snapshot(nb: OpenNotebook, session: NotebookSession): NotebookSnapshot {
+  /** The notebook as windows see it; with `only`, just those cells (a partial update). */
+  private snapshot(nb: OpenNotebook, session: NotebookSession, only?: ReadonlySet<string>): NotebookSnapshot {
     this.observeText(nb);
-    const cells = session.getCells();
+    const doc = session.current;
+    const cells = only ? getCellsById(doc, only) : getCells(doc);
     const sourceVersions: Record<string, number> = {};
     for (const c of cells) sourceVersions[c.id] = nb.text.version(c.id) ?? 0;
     return {
       path: session.path,
       title: basename(session.path),
       cells,
+      ...(only ? { partial: { order: getCellIds(doc) } } : {}),
       sourceVersions,
       file: session.getFileState(),
       recovery: session.getRecovery(),
@@ -574,12 +588,14 @@ export class QuireCore {
     } catch (err) {
       // Never lose a change: fall back to a full resync of this notebook's windows.
       this.log(`diff failed for ${nb.path}: ${messageOf(err)}`);
-      changes = { comms: everything(doc, getCommIds(A.view(doc, nb.heads))), notebook: true };
+      changes = { comms: everything(doc, getCommIds(A.view(doc, nb.heads))), notebook: true, cells: 'all' as const };
     }
     nb.heads = heads;
     if (changes.comms) this.emit(nb, 'comms:changed', changes.comms);
     if (changes.notebook) {
       this.observeText(nb);
+      if (changes.cells === 'all' || nb.changedCells === 'all') nb.changedCells = 'all';
+      else for (const id of changes.cells) nb.changedCells.add(id);
       this.scheduleNotebookEvent(nb);
     }
   }
@@ -595,7 +611,11 @@ export class QuireCore {
       const session = nb.session;
       if (!session || !this.isLive(nb)) return;
       nb.lastNotebookEvent = Date.now();
-      this.emit(nb, 'notebook:changed', this.snapshot(nb, session));
+      const changed = nb.changedCells;
+      nb.changedCells = new Set();
+      // Only the cells that changed: a keystroke or an output line in a 5 MB notebook must not
+      // send every window the whole notebook.
+      this.emit(nb, 'notebook:changed', changed === 'all' ? this.snapshot(nb, session) : this.snapshot(nb, session, changed));
     }, wait);
   }
 
@@ -628,6 +648,7 @@ export class QuireCore {
       if (nb.session) nb.previousDoc = nb.session.current;
       nb.session = null;
       nb.heads = null;
+      nb.changedCells = 'all';
       if (nb.opening.settled) nb.opening = deferred();
     }
     this.broadcast('host:status', { connected: false, message: `Lost the connection to the Quire daemon (${reason.message}). Reconnecting…` });

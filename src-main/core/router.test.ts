@@ -164,8 +164,12 @@ describe('change fan-out', () => {
       }
       expect(seqs.length).toBeGreaterThan(0);
       const last = win.of('notebook:changed').at(-1);
-      expect(last?.cells[0]?.executionCount).toBe(1);
-      expect(last?.cells[0]?.outputs.length).toBeGreaterThan(0);
+      const ran = last?.cells.find((c) => c.id === 'cell-0');
+      expect(ran?.executionCount).toBe(1);
+      expect(ran?.outputs.length).toBeGreaterThan(0);
+      // Only what changed travels: the cell that ran, not the notebook's other cell.
+      expect(last?.partial?.order).toEqual(['cell-0', 'cell-1']);
+      expect(last?.cells.map((c) => c.id)).toEqual(['cell-0']);
       expect(last?.kernel.status).not.toBe('unknown');
     }
     // Throttled to one notebook:changed per frame per notebook.
@@ -233,7 +237,7 @@ describe('change fan-out', () => {
   it('editing a source marks the notebook dirty; saving clears it', async () => {
     win1.clear();
     await replaceSource(w1, 'cell-1', '# edited');
-    await waitFor(() => win1.of('notebook:changed').some((s) => s.dirty && s.cells[1]?.source === '# edited'), 'a dirty snapshot');
+    await waitFor(() => win1.of('notebook:changed').some((s) => s.dirty && s.cells.find((c) => c.id === 'cell-1')?.source === '# edited'), 'a dirty snapshot');
     expect(win1.of('comms:changed')).toEqual([]);
     const saved = await ok<{ path: string; bytes: number }>(w2, 'notebook:save');
     expect(saved.path).toBe(core.windowPath(w2));

@@ -8,7 +8,7 @@ export function useNotebook(api: QuireApi): { notebook: NotebookSnapshot | null;
   const [host, setHost] = useState<HostStatus>({ connected: true });
   useEffect(() => {
     let live = true;
-    const offChanged = api.onNotebookChanged((snapshot) => live && setNotebook(snapshot));
+    const offChanged = api.onNotebookChanged((update) => live && setNotebook((current) => mergeNotebook(current, update)));
     const offHost = api.onHostStatus((status) => {
       if (!live) return;
       setHost(status);
@@ -25,4 +25,20 @@ export function useNotebook(api: QuireApi): { notebook: NotebookSnapshot | null;
     };
   }, [api]);
   return { notebook, error, host };
+}
+
+/**
+ * Applies a `notebook:changed` event: a full snapshot replaces the view; a partial one
+ * replaces only the cells it carries (unchanged cells keep their objects, so their React
+ * components skip rendering).
+ */
+export function mergeNotebook(current: NotebookSnapshot | null, update: NotebookSnapshot): NotebookSnapshot | null {
+  if (!update.partial) return update;
+  // Before the first full snapshot a partial one means nothing; getNotebook() brings it all.
+  if (!current) return current;
+  const changed = new Map(update.cells.map((c) => [c.id, c]));
+  const previous = new Map(current.cells.map((c) => [c.id, c]));
+  const cells = update.partial.order.map((id) => changed.get(id) ?? previous.get(id)).filter((c) => c !== undefined);
+  const { partial: _partial, ...rest } = update;
+  return { ...rest, cells, sourceVersions: { ...current.sourceVersions, ...update.sourceVersions } };
 }

@@ -62,8 +62,14 @@ export type ChannelRequest<C extends Channel> = z.input<(typeof Channels)[C]>;
 export interface NotebookSnapshot {
   path: string;
   title: string;
+  /** Every cell — or, in a partial update, only the cells that changed. */
   cells: CellView[];
-  /** Each cell's text version: the editor of a cell starts from (source, version). */
+  /**
+   * Present on partial `notebook:changed` events: `cells` holds only changed cells and
+   * `order` is every cell id in order (unchanged: cells added or removed send everything).
+   */
+  partial?: { order: string[] };
+  /** Each cell's text version (of the cells in `cells`): an editor starts from (source, version). */
   sourceVersions: Record<string, number>;
   kernel: KernelView;
   /** Changed since the last save (or load). */

@@ -263,7 +263,20 @@ export function getCommIds(doc: NotebookDoc): string[] {
 }
 
 export function getCells(doc: NotebookDoc): CellView[] {
-  return (doc.cells ?? []).map((cell) => ({
+  return (doc.cells ?? []).map(cellView);
+}
+
+/** The cells with these ids, in notebook order (a window's update after a few cells changed). */
+export function getCellsById(doc: NotebookDoc, ids: ReadonlySet<string>): CellView[] {
+  return (doc.cells ?? []).filter((c) => ids.has(c.id)).map(cellView);
+}
+
+export function getCellIds(doc: NotebookDoc): string[] {
+  return (doc.cells ?? []).map((c) => c.id);
+}
+
+function cellView(cell: CellDoc): CellView {
+  return {
     id: cell.id,
     cellType: cell.cellType,
     source: text(cell.source),
@@ -272,7 +285,7 @@ export function getCells(doc: NotebookDoc): CellView[] {
     metadata: parseJsonText(cell.metadata, {}) as Record<string, unknown>,
     run: cell.run,
     lastRun: readLastRun(cell.lastRun),
-  }));
+  };
 }
 
 function readLastRun(value: LastRunDoc | null | undefined): LastRun | null {
@@ -967,6 +980,15 @@ export function commIdAtPath(path: readonly (string | number)[]): string | null 
 }
 
 /** Whether a change at this diff path alters what `getCells`, `getKernel`, `isDirty`, `getFileState` or `getRecovery` read. */
+/**
+ * Which cell a patch path changes: its index for a change inside one cell, 'list' when cells
+ * were inserted, removed or replaced, null for paths outside `cells`.
+ */
+export function cellIndexAtPath(path: readonly (string | number)[]): number | 'list' | null {
+  if (path[0] !== 'cells') return null;
+  return path.length >= 3 && typeof path[1] === 'number' ? path[1] : 'list';
+}
+
 export function pathChangesNotebookView(path: readonly (string | number)[]): boolean {
   return (
     path[0] === 'cells' || path[0] === 'kernel' || path[0] === 'dirty' || path[0] === 'file' || path[0] === 'recovery'
