@@ -230,6 +230,7 @@ export class Daemon implements ConnectionHandler {
       if (!bytes) throw new RequestError('not-found', `no blob ${params.hash}`);
       return { base64: toBase64(bytes) };
     },
+    putBlob: (_conn, params: { base64: string }) => ({ hash: this.blobs.put(fromBase64(params.base64)) }),
     kernelspecs: async () => ({
       specs: (await this.options.provider.listSpecs()).map((s) => ({
         name: s.name,

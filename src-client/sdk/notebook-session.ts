@@ -468,6 +468,12 @@ export class NotebookSession {
     return new Uint8Array(Buffer.from(base64, 'base64'));
   }
 
+  /** Stores bytes in the daemon's blob store (for a binary trait written as a blob ref). */
+  async putBlob(bytes: Uint8Array): Promise<string> {
+    const { hash } = await this.conn.request('putBlob', { base64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') });
+    return hash;
+  }
+
   private onBroadcast(event: Broadcast): void {
     if (event.roomId !== this.roomId) return;
     if (event.event === 'custom') {

@@ -72,6 +72,20 @@ describe('widget path', () => {
     expect(b.getWidgets().find((w) => w.id === id)?.state.value).toBe(42);
   });
 
+  it('an update sent right after a comm_open, behind another comm\'s update, is not lost', async () => {
+    const [a] = await twoSessions('update-after-open.ipynb');
+    await a.execute('import ipywidgets as w\nfirst = w.IntSlider()');
+    // One cell: an update of an existing comm, then a new comm and its immediate update
+    // (add_class), all inside one coalescing frame of the daemon.
+    for (let i = 0; i < 5; i++) {
+      await a.execute(`first.value = ${i + 1}\nb${i} = w.HBox()\nb${i}.add_class('marked-${i}')`);
+    }
+    await a.confirmSync();
+    const classes = widgetByName(a, 'HBoxModel').map((w) => w.state._dom_classes);
+    expect(classes).toHaveLength(5);
+    for (const [i, c] of classes.entries()) expect(c).toEqual([`marked-${i}`]);
+  });
+
   it('rapid client edits end with the kernel and every replica on the last value (no echo bounce)', async () => {
     const [a, b] = await twoSessions('no-echo.ipynb');
     await a.execute('import ipywidgets as w\ns = w.IntSlider(max=1000)\nseen = []\ns.observe(lambda c: seen.append(c["new"]), "value")');

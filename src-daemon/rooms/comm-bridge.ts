@@ -100,6 +100,9 @@ export class CommBridge {
         stateJson,
       });
     });
+    // A flush queued before this comm_open runs before the comm exists; updates of the new
+    // comm (which the kernel often sends right away, e.g. `add_class`) need one queued after it.
+    this.pendingQueued = false;
   }
 
   private onCommMsg(msg: JupyterMessage): void {
@@ -154,9 +157,13 @@ export class CommBridge {
     this.host.enqueue((d) => {
       this.pendingQueued = false;
       for (const [commId, traits] of this.pending) {
+        // A comm opened after this flush was queued is created by an op further down the
+        // queue: its traits wait for the flush queued after that comm_open (see onCommOpen).
+        if (!d.comms[commId] && this.kernelKnown.has(commId)) continue;
         setCommStateJson(d, commId, Object.fromEntries(traits));
+        this.pending.delete(commId);
       }
-      this.pending.clear();
+      if (this.pending.size > 0) this.queuePendingFlush();
     });
   }
 

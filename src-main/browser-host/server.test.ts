@@ -115,7 +115,7 @@ describe('HTTP', () => {
     const csp = String(r.headers['content-security-policy']);
     for (const d of [
       "default-src 'self'",
-      "script-src 'self'",
+      "script-src 'self' blob:",
       "style-src 'self' 'unsafe-inline'",
       "img-src 'self' data: blob:",
       `connect-src 'self' ws://127.0.0.1:${host.port}`,

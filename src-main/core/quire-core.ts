@@ -105,6 +105,8 @@ class OpenNotebook {
   previousDoc: A.Doc<NotebookDoc> | null = null;
   readonly windows = new Set<number>();
   pins = 0;
+  /** The window that drives front-end-driven widgets (Play) of this notebook (see assignDriver). */
+  driver: number | null = null;
   heads: A.Heads | null = null;
   flushQueued = false;
   notebookTimer: NodeJS.Timeout | null = null;
@@ -199,6 +201,7 @@ export class QuireCore {
     const id = this.nextWindowId++;
     this.windows.set(id, { notebook: nb, sink });
     nb.windows.add(id);
+    this.assignDriver(nb);
     if (!this.connectedFlag && (this.client !== null || this.reconnecting)) safeSend(sink, 'host:status', { connected: false, message: 'Reconnecting to the Quire daemon…' });
     return id;
   }
@@ -211,7 +214,24 @@ export class QuireCore {
     entry.notebook.windows.delete(windowId);
     this.pendingInput.get(windowId)?.reject(new Error('the window closed'));
     this.pendingInput.delete(windowId);
+    this.assignDriver(entry.notebook);
     this.maybeDrop(entry.notebook);
+  }
+
+  /**
+   * One driver per notebook in this process: the oldest window still open (ids only grow, so
+   * every window agrees without asking). When it closes, the next oldest takes over. Windows
+   * hear `widgets:driver` only when their role changes; a new window asks with the channel.
+   */
+  private assignDriver(nb: OpenNotebook): void {
+    const next = nb.windows.size ? Math.min(...nb.windows) : null;
+    if (next === nb.driver) return;
+    const previous = nb.driver;
+    nb.driver = next;
+    for (const [id, driver] of [[previous, false], [next, true]] as const) {
+      const entry = id === null ? undefined : this.windows.get(id);
+      if (entry) safeSend(entry.sink, 'widgets:driver', { driver });
+    }
   }
 
   hasWindow(windowId: number): boolean {
@@ -276,6 +296,7 @@ export class QuireCore {
     if (!entry) return { ok: false, error: `refused ${String(channel).slice(0, 100)}: the sender is not a registered Quire window` };
     const parsed = parseRequest(channel, payload);
     if (!parsed.ok) return { ok: false, error: parsed.error };
+    if (parsed.channel === 'widgets:driver') return { ok: true, result: { driver: entry.notebook.driver === windowId } };
     try {
       const session = await this.sessionOf(entry.notebook);
       return { ok: true, result: await this.dispatch(windowId, entry.notebook, session, parsed.channel, parsed.request) };
@@ -308,6 +329,12 @@ export class QuireCore {
         const r = request as Request<'blob:get'>;
         return { base64: Buffer.from(await session.getBlob(r.hash)).toString('base64') };
       }
+      case 'blob:put': {
+        const r = request as Request<'blob:put'>;
+        return { hash: await session.putBlob(new Uint8Array(Buffer.from(r.base64, 'base64'))) };
+      }
+      case 'widgets:driver':
+        throw new Error('widgets:driver is answered per window'); // handled in handle()
       case 'cell:execute': {
         const r = request as Request<'cell:execute'>;
         const [result] = await this.executeCells(windowId, session, [r.cellId]);

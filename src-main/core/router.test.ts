@@ -254,3 +254,36 @@ describe('change fan-out', () => {
     expect(win2.of('comms:changed').flatMap((c) => c.removed)).toContain(sliders[1]!.id);
   });
 });
+
+describe('front-end-driven widgets and front-end bytes', () => {
+  it('one driver window per notebook: the oldest; when it closes the next one is told', async () => {
+    const path = daemon.notebook('driver.ipynb', [{ source: '1' }]);
+    const [a, b, c] = [new RecordingWindow(), new RecordingWindow(), new RecordingWindow()];
+    const ia = core.openWindow(path, a);
+    const ib = core.openWindow(path, b);
+    const ic = core.openWindow(path, c);
+    const otherNotebook = core.openWindow(daemon.notebook('driver-other.ipynb', [{ source: '1' }]), new RecordingWindow());
+    await core.whenOpen(ia);
+    const driverOf = async (id: number) => (await ok<{ driver: boolean }>(id, 'widgets:driver')).driver;
+    expect([await driverOf(ia), await driverOf(ib), await driverOf(ic)]).toEqual([true, false, false]);
+    expect(await driverOf(otherNotebook)).toBe(true); // per notebook, not per process
+    core.closeWindow(ia);
+    expect(b.of('widgets:driver')).toEqual([{ driver: true }]);
+    expect(c.of('widgets:driver')).toEqual([]);
+    expect([await driverOf(ib), await driverOf(ic)]).toEqual([true, false]);
+    core.closeWindow(ib);
+    expect(c.of('widgets:driver')).toEqual([{ driver: true }]);
+    core.closeWindow(ic);
+    core.closeWindow(otherNotebook);
+  });
+
+  it('blob:put stores bytes in the daemon; blob:get returns them; bad base64 is refused', async () => {
+    const id = core.openWindow(daemon.notebook('blob-put.ipynb', [{ source: '1' }]), new RecordingWindow());
+    const base64 = Buffer.from('bytes from a window\u0000\u00ff').toString('base64');
+    const { hash } = await ok<{ hash: string }>(id, 'blob:put', { base64 });
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect((await ok<{ base64: string }>(id, 'blob:get', { hash })).base64).toBe(base64);
+    expect(await core.handle(id, 'blob:put', { base64: 'not base64!' })).toEqual({ ok: false, error: expect.stringMatching(/blob:put: base64/) });
+    core.closeWindow(id);
+  });
+});

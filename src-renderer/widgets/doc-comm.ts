@@ -5,7 +5,8 @@
  *  - model → doc: `send({method: 'update', state})` (what `save_changes`/`sync` produce, already
  *    `serialize`d by the model's serializers) becomes `api.updateWidget(id, patch)`, merged and
  *    coalesced to at most one call per animation frame; `send({method: 'custom'})` becomes
- *    `api.sendCustom`.
+ *    `api.sendCustom`. Binary traits (FileUpload) first go to the daemon's blob store
+ *    (`api.putBlob`) and are written as `{ $quireBlob: hash }` at their buffer paths.
  *  - doc → model: changed traits arrive as a synthetic `update` comm_msg handed to the model's
  *    own `_handle_comm_msg` (the official path: `put_buffers`, `_deserialize_state`, then
  *    `set_state` under the model's `_state_lock`, so the change is not re-synced), custom
@@ -28,6 +29,8 @@ import { BlobFetcher, bufferToBase64, containsBlobRef } from './blobs';
 export interface CommSink {
   updateWidget(id: string, patch: Record<string, unknown>): Promise<void>;
   sendCustom(id: string, content: Record<string, unknown>, buffers?: string[]): Promise<void>;
+  /** Stores bytes (base64) in the daemon's blob store; resolves with the hash. */
+  putBlob(base64: string): Promise<string>;
 }
 
 /** How long a sent trait waits for the doc to reflect it before doc values win again. */
@@ -66,6 +69,9 @@ export class DocComm implements IClassicComm {
   private fallback: ReturnType<typeof setTimeout> | undefined;
   private reconcileTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  /** Per binary trait: the upload whose result may still be written (a newer edit replaces it). */
+  private readonly uploads = new Map<string, number>();
+  private uploadSeq = 0;
 
   constructor(
     id: string,
@@ -91,7 +97,11 @@ export class DocComm implements IClassicComm {
     if (this.closed || typeof data !== 'object' || data === null) return msgId;
     const msg = data as { method?: unknown; state?: unknown; buffer_paths?: unknown; content?: unknown };
     if (msg.method === 'update' && typeof msg.state === 'object' && msg.state !== null) {
-      this.queueUpdate(msg.state as Record<string, unknown>, Array.isArray(msg.buffer_paths) ? (msg.buffer_paths as unknown[][]) : []);
+      this.queueUpdate(
+        msg.state as Record<string, unknown>,
+        Array.isArray(msg.buffer_paths) ? (msg.buffer_paths as unknown[][]) : [],
+        buffers ?? [],
+      );
       // WidgetModel counts this as a pending kernel message until an idle status arrives
       // (its throttle). The doc write is ours to coalesce, so report idle right away —
       // in a microtask, because the model increments its counter after send() returns.
@@ -128,20 +138,60 @@ export class DocComm implements IClassicComm {
 
   // ---- model → doc ----------------------------------------------------------------------
 
-  private queueUpdate(state: Record<string, unknown>, bufferPaths: unknown[][]): void {
+  private queueUpdate(state: Record<string, unknown>, bufferPaths: unknown[][], buffers: ArrayBuffer[] | ArrayBufferView[]): void {
     const binary = new Set(bufferPaths.map((p) => String(p[0])));
     for (const [key, value] of Object.entries(state)) {
-      if (binary.has(key)) {
-        // The contract carries JSON; binary values would need a blob upload channel.
-        console.warn(`Quire widgets: binary trait "${key}" of ${this.comm_id} was not sent (not supported yet)`);
-        continue;
+      if (!binary.has(key)) {
+        this.uncoverUpload(key);
+        (this.pending ??= {})[key] = value;
       }
-      (this.pending ??= {})[key] = value;
     }
+    if (binary.size > 0) this.uploadBinary(state, bufferPaths, buffers, binary);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (this.pending && this.frame === undefined && this.fallback === undefined) {
       this.frame = requestAnimationFrame(() => this.flush());
       this.fallback = setTimeout(() => this.flush(), FLUSH_FALLBACK_MS);
     }
+  }
+
+  /** A newer edit of `key` makes an upload still in progress for it stale. */
+  private uncoverUpload(key: string): void {
+    this.uploads.delete(key);
+  }
+
+  /**
+   * Binary traits (FileUpload's contents, a custom widget's array): the doc holds JSON, and
+   * bytes belong in the daemon's blob store (DESIGN.md step 8). Each buffer is stored
+   * first; its hash goes in the doc at the buffer's path as `{ $quireBlob }`, exactly as the
+   * daemon writes kernel buffers; the daemon turns it back into a buffer for the kernel.
+   */
+  private uploadBinary(state: Record<string, unknown>, bufferPaths: unknown[][], buffers: ArrayBuffer[] | ArrayBufferView[], keys: Set<string>): void {
+    const token = ++this.uploadSeq;
+    for (const key of keys) this.uploads.set(key, token);
+    const values: Record<string, unknown> = {};
+    for (const key of keys) values[key] = structuredClone(state[key] ?? null);
+    void Promise.all(bufferPaths.map((_, i) => (buffers[i] === undefined ? Promise.resolve(undefined) : this.sink.putBlob(bufferToBase64(buffers[i]!)))))
+      .then((hashes) => {
+        bufferPaths.forEach((path, i) => {
+          const hash = hashes[i];
+          if (hash !== undefined) setAtPath(values, path, { $quireBlob: hash });
+        });
+        if (this.closed) return;
+        for (const key of keys) {
+          if (this.uploads.get(key) !== token) continue; // a newer edit of this trait won
+          this.uploads.delete(key);
+          (this.pending ??= {})[key] = values[key];
+        }
+        this.scheduleFlush();
+      })
+      .catch((err: Error) => {
+        for (const key of keys) if (this.uploads.get(key) === token) this.uploads.delete(key);
+        console.error(`Quire widgets: could not upload ${[...keys].join(', ')} of ${this.comm_id}: ${err.message}`);
+        this.applyDocState(this.latestState);
+      });
   }
 
   /** Sends the merged pending patch now (at most one `updateWidget` per call). */
@@ -249,6 +299,8 @@ export class DocComm implements IClassicComm {
 
   private isHeldBack(key: string, json: string): boolean {
     if (this.pending && key in this.pending) return true;
+    if (this.uploads.has(key)) return true; // a local binary edit is on its way
+
     const flight = this.inFlight.get(key);
     if (!flight) return false;
     if (flight.json === json) {
@@ -290,4 +342,16 @@ export class DocComm implements IClassicComm {
     if (this.reconcileTimer !== undefined) clearTimeout(this.reconcileTimer);
     this.frame = this.fallback = this.reconcileTimer = undefined;
   }
+}
+
+/** Writes `value` at `path` inside `root`, creating objects/arrays on the way. */
+function setAtPath(root: Record<string, unknown>, path: unknown[], value: unknown): void {
+  let parent: Record<string | number, unknown> = root;
+  for (let i = 0; i < path.length - 1; i++) {
+    const step = path[i] as string | number;
+    const next = parent[step];
+    if (typeof next !== 'object' || next === null) parent[step] = typeof path[i + 1] === 'number' ? [] : {};
+    parent = parent[step] as Record<string | number, unknown>;
+  }
+  parent[path[path.length - 1] as string | number] = value;
 }

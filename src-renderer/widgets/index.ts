@@ -7,6 +7,9 @@
 import '@lumino/widgets/style/index.css';
 import '@jupyter-widgets/base/css/index.css';
 import '@jupyter-widgets/controls/css/widgets.css';
+// Icons (Button, ToggleButton(s), Play use `fa fa-<name>`) and math (HTMLMath), both bundled.
+import './vendor/font-awesome-4.7/font-awesome.css';
+import 'katex/dist/katex.min.css';
 import './widgets.css';
 
 import type { DOMWidgetView, WidgetModel } from '@jupyter-widgets/base';

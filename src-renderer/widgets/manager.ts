@@ -14,6 +14,7 @@ import type { CommsChange, CustomEvent, QuireApi, Unsubscribe } from '../../src-
 import type { CommRecord } from '../../src-shared/schema/notebook-doc';
 import { BlobFetcher, base64ToDataView, containsBlobRef } from './blobs';
 import { DocComm } from './doc-comm';
+import { katexTypesetter } from './latex';
 import { loadBundledClass } from './modules';
 import { createUnavailableModel, createUnavailableView } from './placeholder';
 
@@ -31,11 +32,16 @@ export class DocWidgetManager extends ManagerBase {
   private readonly blobs: BlobFetcher;
   private disposed = false;
   private wasDisconnected = false;
+  private driver = false;
+  private readonly driverListeners = new Set<() => void>();
 
   constructor(private readonly api: QuireApi) {
     super();
     this.blobs = new BlobFetcher((hash) => api.getBlob(hash));
   }
+
+  /** Read by the controls' DescriptionView to typeset TeX (see latex.ts). */
+  readonly _rendermime = { latexTypesetter: katexTypesetter };
 
   /**
    * Subscribes to the doc, then builds every model from `getComms()`. Changes that arrive
@@ -49,12 +55,17 @@ export class DocWidgetManager extends ManagerBase {
         else this.applyChange(change);
       }),
       this.api.onCustom((message) => this.deliverCustom(message)),
+      this.api.onWidgetDriver(({ driver }) => this.setDriver(driver)),
       this.api.onHostStatus((status) => {
         // After a reconnect, catch up with the doc even if main sent no change events.
-        if (status.connected && this.wasDisconnected) void this.resync();
+        if (status.connected && this.wasDisconnected) {
+          void this.resync();
+          void this.queryDriver();
+        }
         this.wasDisconnected = !status.connected;
       }),
     );
+    void this.queryDriver();
     // The first read can fail while main is still reaching the daemon: retry, or widgets
     // that never change again would stay missing.
     for (let attempt = 0; ; attempt++) {
@@ -99,6 +110,30 @@ export class DocWidgetManager extends ManagerBase {
     return comm !== undefined && comm.model === model;
   }
 
+  /** True in the one window of this notebook that runs front-end-driven widgets (Play). */
+  get isDriver(): boolean {
+    return this.driver;
+  }
+
+  onDriverChange(listener: () => void): Unsubscribe {
+    this.driverListeners.add(listener);
+    return () => this.driverListeners.delete(listener);
+  }
+
+  private setDriver(driver: boolean): void {
+    if (driver === this.driver || this.disposed) return;
+    this.driver = driver;
+    for (const l of [...this.driverListeners]) l();
+  }
+
+  private async queryDriver(): Promise<void> {
+    try {
+      this.setDriver(await this.api.isWidgetDriver());
+    } catch (err) {
+      console.error(`Quire widgets: could not ask whether this window drives Play widgets: ${(err as Error).message}`);
+    }
+  }
+
   /** Sends every pending local edit now. */
   flush(): void {
     for (const { comm } of this.entries.values()) comm.flush();
@@ -109,6 +144,7 @@ export class DocWidgetManager extends ManagerBase {
     this.disposed = true;
     this.flush();
     for (const off of this.unsubscribe.splice(0)) off();
+    this.driverListeners.clear();
     this.watchers.clear();
     // Closing a model closes its DocComm, which sends any final edit and never touches
     // the kernel's comm; the models' views are removed with them.

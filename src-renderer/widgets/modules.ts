@@ -7,6 +7,8 @@ import * as base from '@jupyter-widgets/base';
 import * as controls from '@jupyter-widgets/controls';
 import { OutputModel } from '@jupyter-widgets/output';
 import { QuireOutputView } from './output-view';
+import { ANYWIDGET_MODULE, ANYWIDGET_VERSION, AnyModel, AnyView } from './anywidget';
+import { QuirePlayModel, QuirePlayView } from './play-model';
 import { SafeHTMLMathView, SafeHTMLView } from './safe-html-views';
 import { QUIRE_WIDGETS_MODULE, UnavailableWidgetView } from './placeholder';
 
@@ -23,8 +25,8 @@ const BUNDLED: Record<string, BundledModule> = {
   '@jupyter-widgets/controls': {
     version: controls.JUPYTER_CONTROLS_VERSION,
     note: 'ipywidgets 8',
-    // HTML values are sanitized (see safe-html-views.ts).
-    exports: { ...controls, HTMLView: SafeHTMLView, HTMLMathView: SafeHTMLMathView },
+    // HTML values are sanitized (see safe-html-views.ts); Play has one driver per notebook (play-model.ts).
+    exports: { ...controls, HTMLView: SafeHTMLView, HTMLMathView: SafeHTMLMathView, PlayModel: QuirePlayModel, PlayView: QuirePlayView },
   },
   '@jupyter-widgets/output': {
     version: '1.0.0',
@@ -32,6 +34,8 @@ const BUNDLED: Record<string, BundledModule> = {
     // The package's OutputView is a placeholder meant to be replaced by the host; see output-view.ts.
     exports: { OutputModel, OutputView: QuireOutputView },
   },
+  // Widget code comes from state (`_esm`); see anywidget.ts for what it can and cannot reach.
+  [ANYWIDGET_MODULE]: { version: ANYWIDGET_VERSION, note: 'anywidget', exports: { AnyModel, AnyView } },
   [QUIRE_WIDGETS_MODULE]: { version: '1.0.0', note: 'Quire', exports: { UnavailableWidgetView } },
 };
 

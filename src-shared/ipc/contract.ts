@@ -18,6 +18,9 @@ const cellType = z.enum(['code', 'markdown', 'raw']);
 const cellTextUpdate = z.object({ clientID: z.string().min(1).max(100), changes: z.array(z.unknown()).max(100_000) });
 export type CellTextUpdate = z.infer<typeof cellTextUpdate>;
 
+/** Largest buffer a window may upload (FileUpload contents): 32 MiB, as base64. */
+export const MAX_BLOB_PUT_BYTES = 32 * 1024 * 1024;
+
 export const Channels = {
   'notebook:get': z.object({}),
   'comms:get': z.object({}),
@@ -28,6 +31,10 @@ export const Channels = {
     buffers: z.array(z.string()).max(64).optional(),
   }),
   'blob:get': z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/) }),
+  /** Bytes a widget sends to the kernel (FileUpload): stored in the daemon's blob store. */
+  'blob:put': z.object({ base64: z.string().max(Math.ceil(MAX_BLOB_PUT_BYTES / 3) * 4).regex(/^[A-Za-z0-9+/]*={0,2}$/) }),
+  /** Is this window the one that runs front-end-driven widgets (Play) of its notebook? */
+  'widgets:driver': z.object({}),
   'cell:execute': z.object({ cellId: id }),
   /** Text updates of a cell after `version` (see src-main/core/cell-text-authority.ts). */
   'cell:pull': z.object({ cellId: id, version: z.number().int().min(0) }),
@@ -115,12 +122,23 @@ export interface HostStatus {
   message?: string;
 }
 
+/**
+ * Front-end-driven widgets (Play's timer) must advance once per notebook, not once per
+ * window: main names one window of each notebook the driver (the oldest one open), and
+ * tells windows when that changes (the driver closed).
+ */
+export interface WidgetDriver {
+  driver: boolean;
+}
+
 export interface ChannelResponse {
   'notebook:get': NotebookSnapshot;
   'comms:get': CommRecord[];
   'widget:update': null;
   'custom:send': null;
   'blob:get': { base64: string };
+  'blob:put': { hash: string };
+  'widgets:driver': WidgetDriver;
   'cell:execute': ExecuteResult;
   'cell:pull': CellTextPull;
   'cell:push': { accepted: boolean; version: number };
@@ -149,9 +167,10 @@ export interface Events {
   'input:request': InputRequest;
   custom: CustomEvent;
   'host:status': HostStatus;
+  'widgets:driver': WidgetDriver;
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = ['notebook:changed', 'comms:changed', 'cell:text', 'input:request', 'custom', 'host:status'];
+export const EVENT_NAMES: readonly EventName[] = ['notebook:changed', 'comms:changed', 'cell:text', 'input:request', 'custom', 'host:status', 'widgets:driver'];
 
 export type Unsubscribe = () => void;
 
@@ -166,6 +185,10 @@ export interface QuireApi {
   sendCustom(id: string, content: Record<string, unknown>, buffers?: string[]): Promise<void>;
   onCustom(listener: (message: CustomEvent) => void): Unsubscribe;
   getBlob(hash: string): Promise<string>;
+  /** Stores bytes (base64) in the daemon's blob store; resolves with their sha256 hash. */
+  putBlob(base64: string): Promise<string>;
+  isWidgetDriver(): Promise<boolean>;
+  onWidgetDriver(listener: (state: WidgetDriver) => void): Unsubscribe;
   executeCell(cellId: string): Promise<ExecuteResult>;
   pullCellText(cellId: string, version: number): Promise<CellTextPull>;
   pushCellText(cellId: string, version: number, updates: CellTextUpdate[]): Promise<{ accepted: boolean; version: number }>;
@@ -211,6 +234,9 @@ export function createQuireApi(t: IpcTransport): QuireApi {
     sendCustom: (id, content, buffers) => nothing(t.invoke('custom:send', { id, content, ...(buffers ? { buffers } : {}) })),
     onCustom: (l) => t.on('custom', l),
     getBlob: async (hash) => (await t.invoke('blob:get', { hash })).base64,
+    putBlob: async (base64) => (await t.invoke('blob:put', { base64 })).hash,
+    isWidgetDriver: async () => (await t.invoke('widgets:driver', {})).driver,
+    onWidgetDriver: (l) => t.on('widgets:driver', l),
     executeCell: (cellId) => t.invoke('cell:execute', { cellId }),
     pullCellText: (cellId, version) => t.invoke('cell:pull', { cellId, version }),
     pushCellText: (cellId, version, updates) => t.invoke('cell:push', { cellId, version, updates }),

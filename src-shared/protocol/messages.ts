@@ -104,6 +104,8 @@ export const RequestParams = {
     buffers: z.array(z.string()).max(64).optional(),
   }),
   getBlob: z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/) }),
+  /** Base64 bytes from a front end (FileUpload) into the blob store; the doc then holds the hash. */
+  putBlob: z.object({ base64: z.string().max(48 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/) }),
   kernelspecs: z.object({}),
   status: z.object({}),
   stop: z.object({}),
@@ -128,6 +130,7 @@ export interface RequestResult {
   resolveRecovery: { resolved: boolean };
   sendCustom: { sent: boolean };
   getBlob: { base64: string };
+  putBlob: { hash: string };
   kernelspecs: { specs: KernelSpecSummary[] };
   status: { pid: number; socket: string; home: string; version: string; uptimeMs: number; rooms: RoomSummary[] };
   stop: { stopping: boolean };
