@@ -1,8 +1,8 @@
 // Rich outputs as a person sees them: a real ipykernel produces every kind of output
 // JupyterLab renders, and the window shows colours, math, images, JSON and long text —
 // sanitized, within the CSP, in light and dark themes.
-import { writeFileSync } from 'node:fs';
 import { test, expect } from './fixtures/quire';
+import { writeNotebook } from './fixtures/notebooks';
 
 /** A 4×3 blue JPEG (288 bytes), made once with Chromium's canvas encoder. */
 const JPEG_4x3 =
@@ -51,26 +51,10 @@ const CODE = {
 const INDEX = Object.fromEntries(Object.keys(CODE).map((name, i) => [name, i])) as Record<keyof typeof CODE, number>;
 
 function writeGalleryNotebook(path: string): void {
-  const lines = (source: string[]) => source.map((line, i) => (i < source.length - 1 ? `${line}\n` : line));
-  writeFileSync(
-    path,
-    JSON.stringify({
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
-      cells: [
-        { id: 'md', cell_type: 'markdown', metadata: {}, source: MARKDOWN_CELL },
-        ...Object.entries(CODE).map(([name, source]) => ({
-          id: name,
-          cell_type: 'code',
-          metadata: {},
-          source: lines(source),
-          execution_count: null,
-          outputs: [],
-        })),
-      ],
-    }),
-  );
+  writeNotebook(path, [
+    { id: 'md', cell_type: 'markdown', source: MARKDOWN_CELL },
+    ...Object.entries(CODE).map(([name, source]) => ({ id: name, source })),
+  ]);
 }
 
 test('every kind of output renders as JupyterLab shows it, sanitized and within the CSP', async ({ quire }, testInfo) => {

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newNotebookJson } from '../../src-shared/ipynb/new-notebook';
 import { connect, type QuireClient } from '../sdk/index';
 import { defaultPaths, openSocket } from '../sdk/daemon-launcher';
 
@@ -84,21 +85,7 @@ export async function startTestDaemon(
     notebook(name, cells) {
       const path = join(home, name);
       if (cells) {
-        writeFileSync(
-          path,
-          JSON.stringify({
-            nbformat: 4,
-            nbformat_minor: 5,
-            metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
-            cells: cells.map((c, i) => ({
-              id: `cell-${i}`,
-              cell_type: c.cell_type ?? 'code',
-              metadata: {},
-              source: c.source,
-              ...(c.cell_type === 'markdown' ? {} : { outputs: [], execution_count: null }),
-            })),
-          }),
-        );
+        writeFileSync(path, JSON.stringify(newNotebookJson(cells)));
       }
       return path;
     },
