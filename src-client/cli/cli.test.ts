@@ -83,12 +83,27 @@ describe('quire CLI', () => {
     expect(models.find((m) => m.model_name === 'IntSliderModel')?.state.value).toBe(7);
     // nbformat's own validator (JSON schema) accepts what Quire wrote.
     execFileSync(VENV_PYTHON, ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))', nb]);
+    validateWidgetState(nb);
 
     const widgets = await cli(['widgets', nb, '--json']);
     expect(widgets.code, widgets.stderr).toBe(0);
     const shown = JSON.parse(widgets.stdout) as { modelName: string; state: Record<string, unknown> }[];
     expect(shown.find((w) => w.modelName === 'IntSliderModel')?.state.value).toBe(7);
     expect(shown.find((w) => w.modelName === 'IntTextModel')?.state.value).toBe(49);
+  });
+
+  it('the widget gallery (every control, binary Image and Video values) saves state that both schemas accept', async () => {
+    const nb = join(home, 'gallery.ipynb');
+    copyFileSync(join(REPO_ROOT, 'resources', 'gallery.ipynb'), nb);
+    const run = await cli(['run', nb]);
+    expect(run.code, run.stderr).toBe(0);
+    const state = JSON.parse(readFileSync(nb, 'utf8')).metadata.widgets['application/vnd.jupyter.widget-state+json'];
+    const models = Object.values(state.state) as { model_name: string; buffers?: { path: string[]; encoding: string; data: string }[] }[];
+    expect(models.length).toBeGreaterThan(50);
+    const image = models.find((m) => m.model_name === 'ImageModel');
+    expect(image?.buffers?.[0]).toMatchObject({ path: ['value'], encoding: 'base64' });
+    execFileSync(VENV_PYTHON, ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))', nb]);
+    validateWidgetState(nb);
   });
 
   it('run exits non-zero on a failing cell and shows the error', async () => {
@@ -125,3 +140,19 @@ describe('quire CLI', () => {
     expect(readFileSync(nb)).toEqual(before);
   });
 });
+
+/** Checks a saved notebook's widget state against the official schema (@jupyter-widgets/schema v2). */
+function validateWidgetState(notebook: string): void {
+  const schema = join(REPO_ROOT, 'node_modules', '@jupyter-widgets', 'schema', 'v2', 'state.schema.json');
+  execFileSync(VENV_PYTHON, [
+    '-c',
+    [
+      'import json, sys, jsonschema',
+      'schema = json.load(open(sys.argv[1]))',
+      "state = json.load(open(sys.argv[2]))['metadata']['widgets']['application/vnd.jupyter.widget-state+json']",
+      'jsonschema.validate(state, schema)',
+    ].join('\n'),
+    schema,
+    notebook,
+  ]);
+}
