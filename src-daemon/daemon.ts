@@ -17,7 +17,7 @@ import {
 import type { QuirePaths } from '../src-shared/runtime-paths';
 import { BlobStore } from './blobs/blob-store';
 import { loadNotebookFile, NotebookFileError } from './ipynb/notebook-file';
-import type { KernelProvider } from './kernels/provider';
+import type { KernelConnection, KernelProvider } from './kernels/provider';
 import type { Logger } from './log';
 import { Room, RoomError } from './rooms/room';
 import { DocSnapshots } from './rooms/doc-snapshots';
@@ -154,9 +154,12 @@ export class Daemon implements ConnectionHandler {
       const roomId = roomIdOf(path);
       let room = this.rooms.get(roomId);
       let exists = existsSync(path);
+      let survivor: KernelConnection | null = null;
       if (!room) {
         if (!exists && params.create === false) throw new RequestError('not-found', `${path} does not exist`);
-        const restored = this.snapshots.restore(roomId, path);
+        // A kernel of this notebook that outlived a daemon crash (kernels/kernel-registry.ts).
+        survivor = (await this.options.provider.claimSurvivor?.(roomId)) ?? null;
+        const restored = this.snapshots.restore(roomId, path, { liveKernel: survivor !== null });
         const loaded = restored ? { doc: restored, exists } : await loadNotebookFile(path, this.blobs);
         exists = loaded.exists;
         if (restored) this.options.logger.info(`room ${roomId}: restored ${path} from its recovery snapshot`);
@@ -180,6 +183,11 @@ export class Daemon implements ConnectionHandler {
           this.rooms.set(roomId, room);
           this.options.logger.info(`room ${roomId} opened for ${path}`);
         }
+      }
+      // Another open may have created the room (and started a kernel) while we claimed this one.
+      if (survivor && !room.attachKernel(survivor)) {
+        this.options.logger.warn(`room ${roomId} already has a kernel; shutting down the re-adopted one`);
+        await survivor.shutdown().catch(() => {});
       }
       room.addPeer(conn);
       return { roomId, path, exists };
@@ -285,6 +293,10 @@ export class Daemon implements ConnectionHandler {
             this.snapshots.flush(room.id, room.doc);
             await room.shutdownKernel();
           }),
+        );
+        // Re-adopted kernels whose notebook was never reopened go too: a clean stop leaves no kernel behind.
+        await this.options.provider.shutdownUnclaimed?.().catch((err: Error) =>
+          this.options.logger.error(`shutting down re-adopted kernels failed: ${err.message}`),
         );
         for (const conn of this.connections) conn.close();
         this.options.logger.info('stopped');

@@ -12,6 +12,7 @@ import { quirePaths, type QuirePaths } from '../src-shared/runtime-paths';
 import { Daemon } from './daemon';
 import { DEFAULT_AUTOSAVE_MS, DEFAULT_FILE_POLL_MS } from './rooms/file-state';
 import { LocalKernelProvider } from './kernels/local-kernel';
+import { DEFAULT_ORPHAN_KERNEL_MS } from './kernels/kernel-registry';
 import { fileLogger, type Logger } from './log';
 
 export class AlreadyRunningError extends Error {}
@@ -110,7 +111,14 @@ export async function startDaemon(options: { foreground: boolean; env?: NodeJS.P
   const cleanup = () => {
     for (const f of [paths.socket, paths.token, paths.lock]) rmSync(f, { force: true });
   };
-  const provider = new LocalKernelProvider({ runtimeDir: paths.kernels, prefixes: kernelPrefixes(), logger });
+  const provider = new LocalKernelProvider({
+    runtimeDir: paths.kernels,
+    prefixes: kernelPrefixes(),
+    logger,
+    // In the state dir, not the runtime dir: the records must survive exactly what the kernels survive.
+    recordsDir: join(paths.home, 'kernels'),
+    orphanTimeoutMs: msFromEnv(env, 'QUIRE_ORPHAN_KERNEL_MS', DEFAULT_ORPHAN_KERNEL_MS, logger),
+  });
   const daemon = new Daemon({
     paths,
     token,
@@ -123,6 +131,9 @@ export async function startDaemon(options: { foreground: boolean; env?: NodeJS.P
       markStopped();
     },
   });
+  // Started before the socket answers, in the background: an open of a notebook whose kernel is
+  // being re-adopted waits for it (claimSurvivor); everything else is served at once.
+  void provider.recoverSurvivors();
   try {
     await daemon.listen();
   } catch (err) {

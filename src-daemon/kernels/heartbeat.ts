@@ -23,6 +23,21 @@ export class Heartbeat {
 
   constructor(private readonly options: HeartbeatOptions) {}
 
+  /** One ping on a fresh socket: true if the echo came back within `timeoutMs`. */
+  static async ping(url: string, timeoutMs: number): Promise<boolean> {
+    const socket = new zmq.Request({ linger: 0, receiveTimeout: timeoutMs, sendTimeout: timeoutMs });
+    try {
+      socket.connect(url);
+      await socket.send('ping');
+      await socket.receive();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      socket.close();
+    }
+  }
+
   start(): void {
     this.loop ??= this.run();
   }

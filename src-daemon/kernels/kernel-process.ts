@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { open, stat } from 'node:fs/promises';
+import { recordedProcessLiveness } from './kernel-records';
 
 export interface ProcessExit {
   code: number | null;
@@ -22,7 +23,20 @@ export interface SpawnKernelOptions {
 
 const isWindows = process.platform === 'win32';
 
-export class KernelProcess {
+/** What the connection needs of a kernel process, whether we spawned it or adopted it. */
+export interface KernelProcessHandle {
+  readonly pid: number;
+  readonly exit: ProcessExit | undefined;
+  readonly exited: Promise<ProcessExit>;
+  readonly running: boolean;
+  onExit(listener: (exit: ProcessExit) => void): () => void;
+  signal(signal: NodeJS.Signals): boolean;
+  waitForExit(ms: number): Promise<boolean>;
+  terminate(graceMs: number): Promise<void>;
+  kill(): Promise<void>;
+}
+
+export class KernelProcess implements KernelProcessHandle {
   /** Set once the process has exited; undefined while it runs. */
   exit: ProcessExit | undefined;
   /** Resolves when the process exits (never rejects). */
@@ -126,7 +140,105 @@ export class KernelProcess {
   }
 }
 
+/**
+ * A kernel process a previous daemon spawned: not our child, so there is no 'exit' event.
+ * Its exit is noticed by polling its identity (pid + start time + argv), which also keeps a
+ * reused pid from ever being signalled.
+ */
+export class AdoptedKernelProcess implements KernelProcessHandle {
+  exit: ProcessExit | undefined;
+  readonly exited: Promise<ProcessExit>;
+  private readonly exitListeners = new Set<(exit: ProcessExit) => void>();
+  private readonly timer: NodeJS.Timeout;
+  private resolveExit!: (exit: ProcessExit) => void;
+
+  constructor(
+    readonly pid: number,
+    private readonly identity: { startTime: string | null; cmdline: string[] | null },
+    pollMs = 500,
+  ) {
+    this.exited = new Promise((resolve) => (this.resolveExit = resolve));
+    this.timer = setInterval(() => this.check(), pollMs);
+    // Polling alone must not keep a daemon that is otherwise done from exiting.
+    this.timer.unref();
+    this.check();
+  }
+
+  get running(): boolean {
+    return this.exit === undefined;
+  }
+
+  /** 'unverifiable' (no /proc) counts as running: the heartbeat then decides. */
+  private isOurs(): boolean {
+    return recordedProcessLiveness({ pid: this.pid, ...this.identity }) !== 'gone';
+  }
+
+  private check(): void {
+    if (!this.running || this.isOurs()) return;
+    clearInterval(this.timer);
+    // Not our child: its exit status went to whoever reaped it.
+    this.exit = { code: null, signal: null };
+    this.resolveExit(this.exit);
+    for (const listener of this.exitListeners) listener(this.exit);
+  }
+
+  onExit(listener: (exit: ProcessExit) => void): () => void {
+    this.exitListeners.add(listener);
+    return () => this.exitListeners.delete(listener);
+  }
+
+  signal(signal: NodeJS.Signals): boolean {
+    this.check();
+    // Only a process whose identity we verified may be signalled (never a reused pid).
+    if (!this.running || recordedProcessLiveness({ pid: this.pid, ...this.identity }) !== 'ours') return false;
+    try {
+      process.kill(isWindows ? this.pid : -this.pid, signal);
+      return true;
+    } catch {
+      try {
+        process.kill(this.pid, signal);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+  }
+
+  async waitForExit(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (this.running && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      this.check();
+    }
+    return !this.running;
+  }
+
+  async terminate(graceMs: number): Promise<void> {
+    if (!this.running) return;
+    this.signal('SIGTERM');
+    if (await this.waitForExit(graceMs)) return;
+    await this.kill();
+  }
+
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    if (!this.signal('SIGKILL')) {
+      this.check();
+      if (this.running) {
+        // Unverifiable identity: we may not signal it, so stop tracking it instead of waiting forever.
+        clearInterval(this.timer);
+        this.exit = { code: null, signal: null };
+        this.resolveExit(this.exit);
+        for (const listener of this.exitListeners) listener(this.exit);
+      }
+      return;
+    }
+    await this.waitForExit(5_000);
+  }
+}
+
 export function describeExit(exit: ProcessExit): string {
+  if (exit.code === null && exit.signal === null) return 'exited';
   return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code ?? 'unknown'}`;
 }
 

@@ -19,12 +19,13 @@ describe('launch command', () => {
   });
 
   it('layers process env, spec env (with $VAR templates) and launch env', () => {
-    const env = kernelEnv(spec, { WHO: 'overridden' }, { PATH: '/usr/bin', WHO: 'ann', DROPPED: undefined });
+    const env = kernelEnv(spec, { WHO: 'overridden' }, { PATH: '/usr/bin', WHO: 'ann', DROPPED: undefined, JPY_PARENT_PID: '7' });
     expect(env.PATH).toBe('/extra:/usr/bin');
     expect(env.GREETING).toBe('ann says $5'); // templates see the base env, launch env wins afterwards
     expect(env.WHO).toBe('overridden');
     expect(env.UNKNOWN).toBe('$NOPE stays');
-    expect(env.JPY_PARENT_PID).toBe(String(process.pid));
+    // Kernels must not exit with the daemon: they outlive a crash and are re-adopted.
+    expect('JPY_PARENT_PID' in env).toBe(false);
     expect('DROPPED' in env).toBe(false);
   });
 

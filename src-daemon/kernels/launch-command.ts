@@ -22,8 +22,10 @@ export function kernelEnv(
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) if (value !== undefined) env[name] = value;
   for (const [name, value] of Object.entries(spec.env)) env[name] = substituteEnv(value, env);
-  // ipykernel watches this pid and exits when it goes away, so a crashed daemon leaves no orphans.
-  env.JPY_PARENT_PID = String(process.pid);
+  // No JPY_PARENT_PID: ipykernel would watch that pid and exit with a crashed daemon, and
+  // kernels must outlive a crash so the next daemon can re-adopt them (kernel-registry.ts).
+  // Drop an inherited one too (a daemon started from inside a Jupyter kernel).
+  delete env.JPY_PARENT_PID;
   Object.assign(env, extra);
   return env;
 }

@@ -24,7 +24,8 @@ import {
   type ChannelPorts,
 } from './connection-file';
 import { Heartbeat } from './heartbeat';
-import { describeExit, KernelProcess, readLogTail } from './kernel-process';
+import { AdoptedKernelProcess, describeExit, KernelProcess, readLogTail, type KernelProcessHandle } from './kernel-process';
+import { processIdentity, type KernelRecord, type KernelRecords } from './kernel-records';
 import { KernelSockets } from './kernel-sockets';
 import { kernelArgv, kernelEnv } from './launch-command';
 import type { KernelLogger } from './logger';
@@ -45,6 +46,8 @@ const IOPUB_JOIN_GRACE_MS = 10_000;
 const SHUTDOWN_GRACE_MS = 3_000;
 const TERMINATE_GRACE_MS = 2_000;
 const INTERRUPT_REPLY_TIMEOUT_MS = 10_000;
+/** Re-adopting a kernel a crashed daemon left: it is already running, so it answers fast or not at all. */
+const ADOPT_HANDSHAKE_TIMEOUT_MS = 20_000;
 
 export interface LocalKernelConnectionOptions {
   spec: KernelSpec;
@@ -53,6 +56,10 @@ export interface LocalKernelConnectionOptions {
   logger: KernelLogger;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
+  /** Where the record of each running kernel process is kept (so it can be re-adopted after a crash). */
+  records?: KernelRecords | undefined;
+  /** Set to re-adopt the kernel this record describes instead of spawning one. */
+  adopt?: KernelRecord | undefined;
 }
 
 /** Thrown when a kernel cannot be started; the message carries the tail of the kernel's log. */
@@ -67,7 +74,7 @@ export class KernelStartError extends Error {
 }
 
 interface Instance {
-  process: KernelProcess;
+  process: KernelProcessHandle;
   sockets: KernelSockets;
   heartbeat: Heartbeat;
   ports: ChannelPorts;
@@ -76,7 +83,7 @@ interface Instance {
 }
 
 export class LocalKernelConnection implements KernelConnection {
-  readonly id = randomUUID();
+  readonly id: string;
   readonly spec: KernelSpec;
   readonly connectionFile: string;
   readonly logFile: string;
@@ -86,7 +93,7 @@ export class LocalKernelConnection implements KernelConnection {
   private readonly options: LocalKernelConnectionOptions;
   private readonly logger: KernelLogger;
   /** Kept across restarts: the connection file is rewritten with the same key. */
-  private readonly key = newConnectionKey();
+  private readonly key: string;
   private readonly session = randomUUID();
   private readonly username = currentUsername();
 
@@ -108,8 +115,11 @@ export class LocalKernelConnection implements KernelConnection {
     this.options = options;
     this.spec = options.spec;
     this.logger = options.logger;
-    this.connectionFile = path.join(options.runtimeDir, `kernel-${this.id}.json`);
-    this.logFile = path.join(options.runtimeDir, `kernel-${this.id}.log`);
+    const adopt = options.adopt;
+    this.id = adopt?.kernelId ?? randomUUID();
+    this.key = adopt?.connection.key ?? newConnectionKey();
+    this.connectionFile = adopt?.connectionFile ?? path.join(options.runtimeDir, `kernel-${this.id}.json`);
+    this.logFile = adopt?.logFile ?? path.join(options.runtimeDir, `kernel-${this.id}.log`);
   }
 
   get info(): KernelInfo | undefined {
@@ -142,6 +152,43 @@ export class LocalKernelConnection implements KernelConnection {
       await removeFile(this.connectionFile).catch(() => {});
       throw error;
     }
+  }
+
+  /**
+   * Re-adopts the running kernel of `options.adopt` over its existing ports and key: a
+   * heartbeat ping, then kernel_info on the control channel (answered even while the kernel
+   * runs a long cell). Throws if it does not answer; the caller then shuts it down.
+   */
+  async adoptRunning(): Promise<void> {
+    const record = this.options.adopt;
+    if (!record) throw new Error('adoptRunning needs a kernel record');
+    this.setStatus('starting');
+    const ports = portsFrom([
+      record.connection.shell_port,
+      record.connection.iopub_port,
+      record.connection.stdin_port,
+      record.connection.control_port,
+      record.connection.hb_port,
+    ]);
+    const kernelProcess = new AdoptedKernelProcess(record.pid, { startTime: record.startTime, cmdline: record.cmdline });
+    const instance = this.createInstance(kernelProcess, ports, record.connection.ip);
+    const abort = new AbortController();
+    this.startAbort = abort;
+    try {
+      if (!(await Heartbeat.ping(`tcp://${record.connection.ip}:${ports.hb_port}`, 5_000))) {
+        throw new KernelStartError(`Kernel ${this.id} (pid ${record.pid}) does not answer heartbeats`);
+      }
+      this._info = await this.handshake(instance, abort.signal, 'control', ADOPT_HANDSHAKE_TIMEOUT_MS);
+    } catch (error) {
+      instance.stopping = true;
+      await this.releaseInstance(instance);
+      this.markDead(errorMessage(error));
+      throw error;
+    } finally {
+      if (this.startAbort === abort) this.startAbort = undefined;
+    }
+    instance.heartbeat.start();
+    this.setStatus(this.lastExecutionState === 'busy' ? 'busy' : 'idle');
   }
 
   async send(message: OutgoingMessage): Promise<string> {
@@ -203,6 +250,7 @@ export class LocalKernelConnection implements KernelConnection {
       const crashed = this._status === 'dead';
       const instance = this.instance;
       if (instance) await this.stopInstance(instance, { restart: false });
+      this.removeRecord();
       await removeFile(this.connectionFile);
       // A crash log is evidence worth keeping; a clean run's log is not.
       if (!crashed) await removeFile(this.logFile);
@@ -257,11 +305,65 @@ export class LocalKernelConnection implements KernelConnection {
       await kernelProcess.kill();
       throw cancelledError();
     }
+    // Written before the handshake: a daemon that crashes now still leaves the next one a
+    // record, so this process is re-adopted or shut down instead of leaking.
+    this.writeRecord(kernelProcess.pid, ports);
 
+    const instance = this.createInstance(kernelProcess, ports, IP);
+    try {
+      this._info = await this.handshake(instance, signal, 'shell', HANDSHAKE_TIMEOUT_MS);
+    } catch (error) {
+      instance.stopping = true;
+      await instance.process.kill();
+      await this.releaseInstance(instance);
+      this.removeRecord();
+      throw error;
+    }
+    instance.heartbeat.start();
+    this.setStatus(this.lastExecutionState === 'busy' ? 'busy' : 'idle');
+  }
+
+  private writeRecord(pid: number, ports: ChannelPorts): void {
+    const { records } = this.options;
+    const owner = this.options.launch.owner;
+    if (!records || !owner) return;
+    const identity = processIdentity(pid);
+    try {
+      records.write({
+        version: 1,
+        kernelId: this.id,
+        owner,
+        spec: this.spec,
+        cwd: this.options.launch.cwd,
+        pid,
+        startTime: identity?.startTime ?? null,
+        cmdline: identity?.cmdline ?? null,
+        connectionFile: this.connectionFile,
+        logFile: this.logFile,
+        connection: { ...ports, ip: IP, transport: 'tcp', signature_scheme: 'hmac-sha256', key: this.key, kernel_name: this.spec.name },
+        daemonPid: process.pid,
+        startedAt: Date.now(),
+      });
+    } catch (error) {
+      // The kernel still works; it just cannot be re-adopted after a crash.
+      this.logger.warn(`Could not write the record of kernel ${this.id}: ${errorMessage(error)}`);
+    }
+  }
+
+  private removeRecord(): void {
+    try {
+      this.options.records?.remove(this.id);
+    } catch (error) {
+      this.logger.warn(`Could not remove the record of kernel ${this.id}: ${errorMessage(error)}`);
+    }
+  }
+
+  /** Sockets, heartbeat and exit watch for one process. */
+  private createInstance(kernelProcess: KernelProcessHandle, ports: ChannelPorts, ip: string): Instance {
     // The instance object exists before its parts so callbacks can tell stale instances apart.
     const instance = { process: kernelProcess, ports, stopping: false } as Instance;
     instance.sockets = new KernelSockets({
-      ip: IP,
+      ip,
       ports,
       key: this.key,
       routingId: this.session,
@@ -272,7 +374,7 @@ export class LocalKernelConnection implements KernelConnection {
         this.logger.error(`Receive loop for ${channel} of kernel ${this.id} failed: ${errorMessage(error)}`),
     });
     instance.heartbeat = new Heartbeat({
-      url: `tcp://${IP}:${ports.hb_port}`,
+      url: `tcp://${ip}:${ports.hb_port}`,
       intervalMs: this.options.heartbeatIntervalMs,
       timeoutMs: this.options.heartbeatTimeoutMs,
       onFailure: (silentForMs) => this.handleHeartbeatFailure(instance, silentForMs),
@@ -285,20 +387,11 @@ export class LocalKernelConnection implements KernelConnection {
         this.logger.warn(`Kernel ${this.id} (${this.spec.name}) died: ${reason}${tail ? `\n${tail}` : ''}`),
       );
       this.markDead(reason);
+      this.removeRecord();
       // Nothing will answer on these sockets again; close them so no receive loop outlives the kernel.
       void this.releaseInstance(instance);
     });
-
-    try {
-      this._info = await this.handshake(instance, signal);
-    } catch (error) {
-      instance.stopping = true;
-      await instance.process.kill();
-      await this.releaseInstance(instance);
-      throw error;
-    }
-    instance.heartbeat.start();
-    this.setStatus(this.lastExecutionState === 'busy' ? 'busy' : 'idle');
+    return instance;
   }
 
   /**
@@ -307,7 +400,12 @@ export class LocalKernelConnection implements KernelConnection {
    * is published before its subscription reaches the kernel, hence the retries. Waiting for
    * that idle also means the connection is handed out in a settled 'idle' state.
    */
-  private async handshake(instance: Instance, signal: AbortSignal): Promise<KernelInfo> {
+  private async handshake(
+    instance: Instance,
+    signal: AbortSignal,
+    channel: 'shell' | 'control',
+    timeoutMs: number,
+  ): Promise<KernelInfo> {
     const sent = new Set<string>();
     let reply: Record<string, unknown> | undefined;
     let replyAt = 0;
@@ -346,21 +444,19 @@ export class LocalKernelConnection implements KernelConnection {
             return toKernelInfo(reply, this.spec);
           }
         }
-        if (now - startedAt >= HANDSHAKE_TIMEOUT_MS) {
-          throw await this.startFailure(
-            `Kernel "${this.spec.display_name}" did not answer within ${HANDSHAKE_TIMEOUT_MS / 1000} s of starting.`,
-          );
+        if (now - startedAt >= timeoutMs) {
+          throw await this.startFailure(`Kernel "${this.spec.display_name}" did not answer within ${timeoutMs / 1000} s.`);
         }
         // Once iopub is known to deliver, the idle for an earlier request is on its way: no more requests.
         const resend = !reply || !sawIopub;
         if (resend && now >= nextSendAt) {
-          sent.add(await this.sendOn(instance, { channel: 'shell', msg_type: 'kernel_info_request', content: {} }));
+          sent.add(await this.sendOn(instance, { channel, msg_type: 'kernel_info_request', content: {} }));
           nextSendAt = now + (reply ? IOPUB_RETRY_MS : HANDSHAKE_RETRY_MS);
         }
         const until = Math.min(
           resend ? nextSendAt : Infinity,
           reply ? replyAt + IOPUB_JOIN_GRACE_MS : Infinity,
-          startedAt + HANDSHAKE_TIMEOUT_MS,
+          startedAt + timeoutMs,
         );
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.max(0, until - Date.now()));
@@ -483,6 +579,13 @@ export class LocalKernelConnection implements KernelConnection {
     const reason = `Kernel stopped answering heartbeats (silent for ${(silentForMs / 1000).toFixed(1)} s)`;
     this.logger.warn(`Kernel ${this.id}: ${reason}`);
     this.markDead(reason);
+    // The room forgets a dead kernel. Kernels no longer die with the daemon, so a hung one
+    // must be ended here or it would run forever with nobody holding it.
+    instance.stopping = true;
+    void instance.process
+      .terminate(TERMINATE_GRACE_MS)
+      .then(() => this.releaseInstance(instance))
+      .finally(() => this.removeRecord());
   }
 
   private markDead(reason: string): void {

@@ -23,9 +23,16 @@ export interface KernelSpec {
   metadata: Record<string, unknown>;
 }
 
+/** Which notebook a kernel belongs to; persisted so a kernel that outlives a daemon crash finds its notebook again. */
+export interface KernelOwner {
+  roomId: string;
+  notebookPath: string;
+}
+
 export interface LaunchOptions {
   /** Working directory of the kernel process (the notebook's folder). */
   cwd: string;
+  owner?: KernelOwner;
   /** Extra environment on top of process.env and the spec's env. */
   env?: Record<string, string>;
 }
@@ -58,4 +65,12 @@ export interface KernelProvider {
   listSpecs(): Promise<KernelSpec[]>;
   /** Launches a kernel and completes the kernel_info handshake before resolving. */
   launch(spec: KernelSpec, options: LaunchOptions): Promise<KernelConnection>;
+  /**
+   * A kernel of this notebook that outlived a previous daemon and was re-adopted, handed out
+   * once (the caller owns it afterwards); null when there is none. Optional: remote providers
+   * keep their kernels on the server anyway.
+   */
+  claimSurvivor?(roomId: string): Promise<KernelConnection | null>;
+  /** Shuts down re-adopted kernels nobody claimed (daemon stop). */
+  shutdownUnclaimed?(): Promise<void>;
 }

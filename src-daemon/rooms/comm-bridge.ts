@@ -18,6 +18,7 @@ import {
   getCommOrigin,
   getCommStateText,
   putComm,
+  setCommOrigin,
   setCommStateJson,
   type NotebookDoc,
 } from '../../src-shared/schema/notebook-doc';
@@ -39,6 +40,14 @@ export interface BridgeHost {
 }
 
 type TraitMap = Map<string, string>;
+
+/** A widget comm a re-attached kernel still holds; stateJson null when it could not report its state. */
+export interface LiveComm {
+  modelName: string;
+  modelModule: string;
+  modelModuleVersion: string;
+  stateJson: Record<string, string> | null;
+}
 
 export class CommBridge {
   /** comm → trait → JSON the kernel holds. */
@@ -118,6 +127,9 @@ export class CommBridge {
         this.applyKernelState(commId, jsonPerTrait(state), data.method === 'echo_update');
         return;
       }
+      case 'update_states':
+        // The reply to our own request_states on the widget control comm (widget-readoption.ts).
+        return;
       case 'custom':
         this.host.broadcastCustom(commId, isRecord(data.content) ? data.content : {}, msg.buffers);
         return;
@@ -191,6 +203,43 @@ export class CommBridge {
     this.outputWidgetByMsgId.clear();
     this.host.enqueue((d) => {
       deleteCommsFrom(d, 'kernel');
+    });
+  }
+
+  /**
+   * A kernel that outlived a daemon crash was re-attached: `live` holds the widget comms it
+   * still has, with their current state when the kernel could report it (request_states).
+   * Those become live comms again (kernelKnown seeded, so peer edits are forwarded and echoes
+   * recognised); comms of the previous kernel session it no longer has leave the doc.
+   */
+  adoptLiveComms(live: Map<string, LiveComm>): void {
+    const doc = this.host.doc();
+    for (const [commId, comm] of live) {
+      const known = new Map<string, string>();
+      if (comm.stateJson) for (const [key, json] of Object.entries(comm.stateJson)) known.set(key, json);
+      else for (const key of Object.keys(doc.comms?.[commId]?.state ?? {})) known.set(key, getCommStateText(doc, commId, key)!);
+      this.kernelKnown.set(commId, known);
+      this.trackOutputWidget(commId, Object.fromEntries(known));
+    }
+    this.host.enqueue((d) => {
+      for (const commId of Object.keys(d.comms)) {
+        if (!live.has(commId) && getCommOrigin(d, commId) === 'kernel') deleteComm(d, commId);
+      }
+      for (const [commId, comm] of live) {
+        if (d.comms[commId]) {
+          setCommOrigin(d, commId, 'kernel');
+          if (comm.stateJson) setCommStateJson(d, commId, comm.stateJson);
+        } else if (comm.stateJson) {
+          putComm(d, commId, {
+            targetName: WIDGET_TARGET,
+            modelModule: comm.modelModule,
+            modelModuleVersion: comm.modelModuleVersion,
+            modelName: comm.modelName,
+            origin: 'kernel',
+            stateJson: comm.stateJson,
+          });
+        }
+      }
     });
   }
 
@@ -283,7 +332,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function jsonPerTrait(state: Record<string, unknown>): Record<string, string> {
+export function jsonPerTrait(state: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(state)) out[key] = JSON.stringify(value ?? null);
   return out;

@@ -12,7 +12,7 @@ import * as A from '@automerge/automerge';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkSchemaVersion, isDirty, markKernelGone, setRecovery, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
+import { abortCellRuns, checkSchemaVersion, isDirty, markKernelGone, setRecovery, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
 import type { Logger } from '../log';
 
 /** sha256 of a notebook file's bytes, or 'absent'. */
@@ -46,8 +46,13 @@ export class DocSnapshots {
     }
   }
 
-  /** The snapshot of this notebook if the file is unchanged since the doc came from it. */
-  restore(roomId: string, path: string): A.Doc<NotebookDoc> | null {
+  /**
+   * The snapshot of this notebook if the file is unchanged since the doc came from it.
+   * `liveKernel`: the notebook's kernel outlived the crash and is being re-attached, so its
+   * widgets stay live (origin 'kernel'; the room then keeps only those the kernel still has)
+   * and the snapshot is used even without unsaved edits, for the widgets the file lacks.
+   */
+  restore(roomId: string, path: string, options: { liveKernel?: boolean } = {}): A.Doc<NotebookDoc> | null {
     const snapshot = join(this.dir, `${roomId}.automerge`);
     const source = join(this.dir, `${roomId}.json`);
     if (!existsSync(snapshot) || !existsSync(source)) return null;
@@ -60,13 +65,16 @@ export class DocSnapshots {
         this.logger.warn(`recovery snapshot of ${path} ignored: ${problem}`);
         return null;
       }
-      // Nothing unsaved: the file is the better source (it holds the saved widget state).
-      if (!isDirty(doc)) return null;
+      // Nothing unsaved and no live kernel: the file is the better source (it holds the saved widget state).
+      const dirty = isDirty(doc);
+      if (!dirty && !options.liveKernel) return null;
       const snapshotAt = Math.round(statSync(snapshot).mtimeMs);
       const restoredAt = Date.now();
       return A.change(doc, (d) => {
-        markKernelGone(d, restoredAt);
-        setRecovery(d, { restoredAt, snapshotAt });
+        if (options.liveKernel) abortCellRuns(d, restoredAt);
+        else markKernelGone(d, restoredAt);
+        // Only unsaved edits need the user's decision; a clean doc has nothing to recover.
+        if (dirty) setRecovery(d, { restoredAt, snapshotAt });
       });
     } catch (err) {
       this.logger.warn(`recovery snapshot of ${path} unreadable, loading the file: ${(err as Error).message}`);

@@ -43,6 +43,7 @@ import { CoalescingWriter } from './coalescing-writer';
 import { NotebookFileState } from './file-state';
 import { RoomError } from './room-error';
 import { StdinBroker, type StdinExecution } from './stdin';
+import { reattachLiveWidgets } from './widget-readoption';
 import { withNotebookMetadata } from '../ipynb/notebook-file';
 
 export { RoomError } from './room-error';
@@ -344,7 +345,7 @@ export class Room {
     );
     let kernel: KernelConnection;
     try {
-      kernel = await this.deps.provider.launch(spec, { cwd: dirname(this.path) });
+      kernel = await this.deps.provider.launch(spec, { cwd: dirname(this.path), owner: { roomId: this.id, notebookPath: this.path } });
     } catch (err) {
       const message = `kernel ${spec.name} failed to start: ${(err as Error).message}`;
       this.change((d) => setKernel(d, { status: 'dead', error: message }));
@@ -359,6 +360,33 @@ export class Room {
     this.change((d) => setKernel(d, { status: kernel.status === 'starting' ? 'idle' : kernel.status }));
     this.deps.logger.info(`room ${this.id}: kernel ${spec.name} started for ${this.path}`);
     return kernel;
+  }
+
+  /**
+   * Takes over a kernel that outlived a daemon crash (re-adopted by the provider): its
+   * variables are intact, and its widgets become live again (widget-readoption.ts).
+   * False when the room already has a kernel; the caller then shuts the survivor down.
+   */
+  attachKernel(kernel: KernelConnection): boolean {
+    if (this.kernel || this.kernelStarting) return false;
+    this.kernel = kernel;
+    this.unsubscribeKernel = kernel.onEvent((event) => {
+      if (event.type === 'message') this.onKernelMessage(event.message);
+      else this.onKernelStatus(event.status, event.reason);
+    });
+    const spec = kernel.spec;
+    this.change((d) =>
+      setKernel(d, { status: kernel.status, name: spec.name, displayName: spec.display_name, language: spec.language, error: null }),
+    );
+    void reattachLiveWidgets(kernel, this.bridge, this.deps.blobs, this.deps.logger).then(
+      (n) => this.deps.logger.info(`room ${this.id}: re-attached kernel ${spec.name} (pid ${kernel.pid ?? '?'}) with ${n} live widget(s)`),
+      (err: Error) => {
+        // Without the kernel's answer the restored comms cannot be trusted to be live.
+        this.deps.logger.warn(`room ${this.id}: could not ask the re-attached kernel for its widgets: ${err.message}`);
+        if (this.kernel === kernel) this.bridge.adoptLiveComms(new Map());
+      },
+    );
+    return true;
   }
 
   /** JupyterLab records the kernel's identity in the notebook; do the same when it is missing. */

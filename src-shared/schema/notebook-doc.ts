@@ -354,8 +354,13 @@ export function getDocId(doc: NotebookDoc): string | undefined {
  */
 export function markKernelGone(d: NotebookDoc, now = Date.now()): void {
   for (const id of Object.keys(d.comms)) if (d.comms[id]!.origin === 'kernel') d.comms[id]!.origin = 'saved';
-  for (const cell of d.cells) if (cell.run !== 'idle') finishCellRun(d, cell.id, 'aborted', now);
+  abortCellRuns(d, now);
   setKernel(d, { status: 'unknown' });
+}
+
+/** Every queued or running cell is marked aborted (the daemon that tracked them is gone). */
+export function abortCellRuns(d: NotebookDoc, now = Date.now()): void {
+  for (const cell of d.cells) if (cell.run !== 'idle') finishCellRun(d, cell.id, 'aborted', now);
 }
 
 export function isDirty(doc: NotebookDoc): boolean {
@@ -493,6 +498,14 @@ export function setCommState(d: NotebookDoc, id: string, patch: Record<string, u
   const json: Record<string, string> = {};
   for (const [key, value] of Object.entries(patch)) json[key] = JSON.stringify(value ?? null);
   return setCommStateJson(d, id, json);
+}
+
+/** Marks a comm live (a kernel holds it) or saved (read-only until a kernel recreates it). */
+export function setCommOrigin(d: NotebookDoc, id: string, origin: CommOrigin): boolean {
+  const comm = d.comms[id];
+  if (!comm) return false;
+  if (comm.origin !== origin) comm.origin = origin;
+  return true;
 }
 
 export function deleteComm(d: NotebookDoc, id: string): boolean {
