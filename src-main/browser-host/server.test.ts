@@ -22,9 +22,24 @@ let origin: string;
 
 beforeAll(async () => {
   daemon = await startTestDaemon();
-  core = new QuireCore({ connect: { env: daemon.env, autostart: false }, log: () => {} });
-  await core.start();
   dir = mkdtempSync(join(tmpdir(), 'qbh-'));
+  // An installed widget library (a JupyterLab federated extension) and a non-widget extension.
+  const lab = join(dir, 'jupyter', 'labextensions');
+  mkdirSync(join(lab, 'fake-widgets', 'static'), { recursive: true });
+  writeFileSync(
+    join(lab, 'fake-widgets', 'package.json'),
+    JSON.stringify({ name: 'fake-widgets', version: '1.2.3', dependencies: { '@jupyter-widgets/base': '^6' }, private: 'package.json secret', jupyterlab: { _build: { load: 'static/remoteEntry.abc.js', extension: './extension' } } }),
+  );
+  writeFileSync(join(lab, 'fake-widgets', 'static', 'remoteEntry.abc.js'), '/* fake remote entry */');
+  mkdirSync(join(lab, 'other-ext', 'static'), { recursive: true });
+  writeFileSync(join(lab, 'other-ext', 'package.json'), JSON.stringify({ name: 'other-ext', version: '1.0.0', jupyterlab: { _build: { load: 'static/remoteEntry.def.js', extension: './extension' } } }));
+  writeFileSync(join(lab, 'other-ext', 'static', 'remoteEntry.def.js'), '/* not a widget library */');
+  core = new QuireCore({
+    connect: { env: daemon.env, autostart: false },
+    log: () => {},
+    labextensionSearch: { env: { JUPYTER_PATH: join(dir, 'jupyter') }, homeDir: dir },
+  });
+  await core.start();
   mkdirSync(join(dir, 'renderer', 'assets'), { recursive: true });
   writeFileSync(
     join(dir, 'renderer', 'index.html'),
@@ -196,6 +211,44 @@ describe('WebSocket', () => {
     expect(await closed).toBe(1008);
     expect(await b.invoke('notebook:get', {})).toMatchObject({ ok: true });
     b.ws.close();
+  });
+});
+
+describe('widget libraries (labextensions)', () => {
+  it('offers only widget libraries, serves their static/ files under the token, and nothing else', async () => {
+    const a = await Client.open();
+    const reply = await a.invoke('widgets:extensions', {});
+    expect(reply.ok).toBe(true);
+    const extensions = (reply.result as { extensions: { name: string; version: string; url: string; needs: string[] }[] }).extensions;
+    const fake = extensions.find((e) => e.name === 'fake-widgets');
+    expect(fake).toMatchObject({ version: '1.2.3', needs: [], url: expect.stringMatching(/^labextensions\/[0-9a-f]{16}\/fake-widgets\/static\/remoteEntry\.abc\.js$/) });
+    expect(extensions.map((e) => e.name)).not.toContain('other-ext');
+
+    const ok = await get(`/t/${token}/${fake!.url}?v=abc`);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toBe('/* fake remote entry */');
+    expect(ok.headers['content-type']).toMatch(/^text\/javascript/);
+
+    const key = fake!.url.split('/')[1]!;
+    const base = `/t/${token}/labextensions/${key}/fake-widgets`;
+    for (const p of [
+      `/labextensions/${key}/fake-widgets/static/remoteEntry.abc.js`, // no token
+      `/t/${token.slice(1)}/labextensions/${key}/fake-widgets/static/remoteEntry.abc.js`,
+      `${base}/package.json`, // outside static/
+      `${base}/static/../package.json`,
+      `${base}/static/%2e%2e/package.json`,
+      `${base}/static/..%2fpackage.json`,
+      `${base}/static/..%2f..%2f..%2f..%2fsecret.txt`,
+      `${base}/static/%5c..%5cpackage.json`,
+      `/t/${token}/labextensions/${key}/other-ext/static/remoteEntry.def.js`, // never offered
+      `/t/${token}/labextensions/0000000000000000/fake-widgets/static/remoteEntry.abc.js`, // unknown root
+      `/t/${token}/labextensions/${key}/fake-widgets/static/`,
+    ]) {
+      const r = await get(p);
+      expect(r.status, p).not.toBe(200);
+      expect(r.body, p).not.toMatch(/package\.json secret|outside the renderer|not a widget library/);
+    }
+    a.ws.close();
   });
 });
 

@@ -10,7 +10,9 @@
  *    with no cookie that other servers on 127.0.0.1 would also receive;
  *  - the Host header must be 127.0.0.1:PORT or localhost:PORT (DNS rebinding), and a WebSocket's
  *    Origin must be this server's origin (cross-site WebSocket hijacking);
- *  - a strict CSP, no referrer, no framing; the token is never logged.
+ *  - a strict CSP, no referrer, no framing; the token is never logged;
+ *  - widget libraries' files (`/t/T/labextensions/…`) only from the static/ dirs of the
+ *    extensions the core offered a window, read-only.
  *
  * Each WebSocket connection is one window on the notebook (opening the URL twice gives two).
  */
@@ -192,6 +194,12 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       decoded = decodeURIComponent(rest);
     } catch {
       return plain(res, 400, 'Bad request');
+    }
+    // Widget libraries' front-end files, from the kernel environment's labextensions: only
+    // static/ of an extension a window was offered (src-main/core/labextensions.ts).
+    if (decoded.startsWith('/labextensions/')) {
+      const ext = core.extensionFiles.resolve(decoded);
+      return ext ? sendFile(req, res, ext, 'no-cache') : plain(res, 404, 'Not found');
     }
     const file = resolve(rendererDir, '.' + decoded);
     if (!file.startsWith(rendererDir + sep) || decoded.includes('\0')) return plain(res, 404, 'Not found');

@@ -18,7 +18,8 @@
  * Adapters own windows; the core knows them only as ids with a `WindowSink`.
  */
 import { realpathSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as A from '@automerge/automerge';
 import type { z } from 'zod';
 import { connect, type ConnectOptions, type NotebookSession, type QuireClient } from '../../src-client/sdk/index';
@@ -45,6 +46,7 @@ import {
 } from '../../src-shared/schema/notebook-doc';
 import { CellTextAuthority } from '../../src-shared/cell-text/authority';
 import { changesBetween, everything, sameHeads } from './doc-changes';
+import { ExtensionFiles, extensionUrlPath, findWidgetExtensions, labextensionDirs, type LabextensionSearch } from './labextensions';
 
 /** How the core reaches one window. `send` must not throw for a window that is going away. */
 export interface WindowSink {
@@ -62,6 +64,14 @@ export interface CoreOptions {
   waitForNotebookMs?: number;
   /** Minimum interval between `notebook:changed` events per notebook (default 16 ms, one frame). */
   notebookEventIntervalMs?: number;
+  /**
+   * Where windows load widget libraries' files from: prefixed to `labextensions/<key>/<name>/…`.
+   * Default '' (relative to the page: the browser host serves them under its token path);
+   * the Electron adapter passes its custom scheme.
+   */
+  labextensionBaseUrl?: string;
+  /** Environment and home used to find labextensions (default: this process's). */
+  labextensionSearch?: Pick<LabextensionSearch, 'env' | 'homeDir'>;
 }
 
 type Request<C extends Channel> = z.output<(typeof Channels)[C]>;
@@ -168,6 +178,8 @@ export class QuireCore {
   private reconnecting = false;
   private closed = false;
   private readonly log: (message: string) => void;
+  /** The widget-library files windows were offered: the only ones the hosts serve. */
+  readonly extensionFiles = new ExtensionFiles();
 
   constructor(private readonly options: CoreOptions = {}) {
     this.log = options.log ?? ((m) => process.stderr.write(`quire: ${m}\n`));
@@ -378,6 +390,8 @@ export class QuireCore {
         if (!this.client) throw new Error('the Quire daemon is not reachable (reconnecting)');
         return (await this.client.kernelspecs()).specs;
       }
+      case 'widgets:extensions':
+        return { extensions: await this.widgetExtensions(session.getKernel().name) };
       case 'kernel:set':
         await session.setKernel((request as Request<'kernel:set'>).name);
         return null;
@@ -439,6 +453,36 @@ export class QuireCore {
     // Once this resolves, getComms()/getNotebook() show what the execution produced.
     await session.confirmSync(10_000).catch(() => {});
     return results;
+  }
+
+  /**
+   * The widget libraries installed for the notebook's kernel: its kernelspec (found through the
+   * daemon, which discovered it) points at its Python prefix. Read on every request — a
+   * `pip install` in the kernel's environment shows up without restarting Quire.
+   */
+  private async widgetExtensions(kernelName: string | null): Promise<ChannelResponse['widgets:extensions']['extensions']> {
+    const search: LabextensionSearch = { ...this.options.labextensionSearch };
+    const spec = kernelName && this.client ? (await this.client.kernelspecs()).specs.find((s) => s.name === kernelName) : undefined;
+    if (spec) {
+      search.resourceDir = spec.resourceDir;
+      try {
+        const argv = (JSON.parse(await readFile(join(spec.resourceDir, 'kernel.json'), 'utf8')) as { argv?: unknown }).argv;
+        if (Array.isArray(argv) && typeof argv[0] === 'string') search.kernelExecutable = argv[0];
+      } catch {
+        // The daemon read it a moment ago; without argv the resource dir's prefix still counts.
+      }
+    }
+    const found = await findWidgetExtensions(labextensionDirs(search), (m) => this.log(`widget libraries: ${m}`));
+    this.extensionFiles.offer(found);
+    const base = this.options.labextensionBaseUrl ?? '';
+    return found.map((ext) => ({
+      name: ext.name,
+      version: ext.version,
+      url: base + extensionUrlPath(ext),
+      needs: ext.needs,
+      extension: ext.extension,
+      ...(ext.style ? { style: ext.style } : {}),
+    }));
   }
 
   /** Sends the windows the cell text that reached the replica other than through their editors. */

@@ -8,8 +8,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, Menu, session, shell, type MenuItemConstructorOptions, type OpenDialogOptions } from 'electron';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { app, BrowserWindow, dialog, Menu, net, protocol, session, shell, type MenuItemConstructorOptions, type OpenDialogOptions } from 'electron';
+import { LABEXTENSION_SCHEME } from '../../src-shared/ipc/renderer-csp';
 import { canonicalNotebookPath, QuireCore } from '../core/index';
 import { NotebookWindows } from './notebook-windows';
 import { APP_NAME, daemonLaunch, isExternalWebUrl, notebookArgs, parseRecent, pushRecent, RENDERER_CSP } from './policy';
@@ -21,10 +22,14 @@ const devUrl = !app.isPackaged && process.env['ELECTRON_RENDERER_URL'] ? process
 
 app.setName(APP_NAME);
 app.enableSandbox();
+// Widget libraries' files (quire-ext://app/labextensions/…): a standard, secure scheme so
+// relative URLs (webpack's lazy chunks) resolve against it like against http.
+protocol.registerSchemesAsPrivileged([{ scheme: LABEXTENSION_SCHEME, privileges: { standard: true, secure: true } }]);
 
 const launch = daemonLaunch(QUIRE_BIN, process.env, process.execPath);
 const core = new QuireCore({
   connect: { clientName: 'quire-electron', daemonCommand: launch.command, env: launch.env },
+  labextensionBaseUrl: `${LABEXTENSION_SCHEME}://app/`,
   log: (m) => console.error(`quire: ${m}`),
 });
 const windows = new NotebookWindows(core, { devUrl, onChange: () => buildMenu() });
@@ -180,6 +185,19 @@ function lockDownSession(): void {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
     });
   }
+  // Read-only: only static/ files of widget libraries the core offered a window
+  // (src-main/core/labextensions.ts refuses anything else, `..` included).
+  ses.protocol.handle(LABEXTENSION_SCHEME, (request) => {
+    let file: string | null = null;
+    try {
+      const url = new URL(request.url);
+      if (url.host === 'app' && request.method === 'GET') file = core.extensionFiles.resolve(decodeURIComponent(url.pathname));
+    } catch {
+      file = null;
+    }
+    if (!file) return new Response('Not found', { status: 404 });
+    return net.fetch(pathToFileURL(file).href);
+  });
 }
 
 // ---- lifecycle -----------------------------------------------------------------------------

@@ -15,7 +15,8 @@ import type { CommRecord } from '../../src-shared/schema/notebook-doc';
 import { BlobFetcher, base64ToDataView, containsBlobRef } from './blobs';
 import { DocComm } from './doc-comm';
 import { katexTypesetter } from './latex';
-import { loadBundledClass } from './modules';
+import { loadLibraryModule } from './federated';
+import { isBundledModule, loadBundledClass, versionMatches, WidgetModuleError } from './modules';
 import { createUnavailableModel, createUnavailableView } from './placeholder';
 
 interface Entry {
@@ -236,8 +237,21 @@ export class DocWidgetManager extends ManagerBase {
 
   // ---- ManagerBase hooks ----------------------------------------------------------------
 
-  protected loadClass(className: string, moduleName: string, moduleVersion: string): Promise<typeof WidgetModel | typeof WidgetView> {
-    return loadBundledClass(className, moduleName, moduleVersion) as Promise<typeof WidgetModel | typeof WidgetView>;
+  /**
+   * Bundled modules (ipywidgets, anywidget) as before; any other module comes from a widget
+   * library installed in the kernel's environment (federated.ts). Failing that, the caller
+   * shows a placeholder with this error's reason.
+   */
+  protected async loadClass(className: string, moduleName: string, moduleVersion: string): Promise<typeof WidgetModel | typeof WidgetView> {
+    if (isBundledModule(moduleName)) return (await loadBundledClass(className, moduleName, moduleVersion)) as typeof WidgetModel | typeof WidgetView;
+    const library = await loadLibraryModule(this.api, moduleName, moduleVersion);
+    // Major versions, as for bundled modules (JupyterLab checks a semver range; a major is what breaks).
+    if (!versionMatches(moduleVersion, library.version)) {
+      throw new WidgetModuleError(`the installed ${moduleName} front end is version ${library.version}; this widget needs ${moduleVersion}`);
+    }
+    const cls = library.exports[className];
+    if (typeof cls !== 'function') throw new WidgetModuleError(`${moduleName} ${library.version} has no class ${className}`);
+    return cls as typeof WidgetModel | typeof WidgetView;
   }
 
   /** An unknown module or class gives a placeholder model naming what is missing. */

@@ -54,6 +54,10 @@ export function versionMatches(requested: string, bundled: string): boolean {
   return want === undefined || want === major(bundled); // '*', '' or a tag: accept
 }
 
+export function isBundledModule(name: string): boolean {
+  return Object.hasOwn(BUNDLED, name);
+}
+
 export function bundledModuleNames(): string[] {
   return Object.keys(BUNDLED);
 }

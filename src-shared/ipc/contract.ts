@@ -35,6 +35,11 @@ export const Channels = {
   'blob:put': z.object({ base64: z.string().max(Math.ceil(MAX_BLOB_PUT_BYTES / 3) * 4).regex(/^[A-Za-z0-9+/]*={0,2}$/) }),
   /** Is this window the one that runs front-end-driven widgets (Play) of its notebook? */
   'widgets:driver': z.object({}),
+  /**
+   * The third-party widget libraries (JupyterLab federated extensions) installed for this
+   * window's kernel, with the URL of each one's remoteEntry script (see src-main/core/labextensions.ts).
+   */
+  'widgets:extensions': z.object({}),
   'cell:execute': z.object({ cellId: id }),
   /** Text updates of a cell after `version` (see src-main/core/cell-text-authority.ts). */
   'cell:pull': z.object({ cellId: id, version: z.number().int().min(0) }),
@@ -131,6 +136,18 @@ export interface WidgetDriver {
   driver: boolean;
 }
 
+/** A widget library the window may load: `url` is its module-federation entry script. */
+export interface WidgetExtensionInfo {
+  name: string;
+  version: string;
+  url: string;
+  /** Shared packages it does not bundle (`bundled: false`): the window must provide each. */
+  needs: string[];
+  /** Container modules to get: the plugin(s) (`./extension`) and, if any, its styles (`./style`). */
+  extension: string;
+  style?: string;
+}
+
 export interface ChannelResponse {
   'notebook:get': NotebookSnapshot;
   'comms:get': CommRecord[];
@@ -139,6 +156,7 @@ export interface ChannelResponse {
   'blob:get': { base64: string };
   'blob:put': { hash: string };
   'widgets:driver': WidgetDriver;
+  'widgets:extensions': { extensions: WidgetExtensionInfo[] };
   'cell:execute': ExecuteResult;
   'cell:pull': CellTextPull;
   'cell:push': { accepted: boolean; version: number };
@@ -189,6 +207,8 @@ export interface QuireApi {
   putBlob(base64: string): Promise<string>;
   isWidgetDriver(): Promise<boolean>;
   onWidgetDriver(listener: (state: WidgetDriver) => void): Unsubscribe;
+  /** Widget libraries installed in the kernel's environment (JupyterLab federated extensions). */
+  widgetExtensions(): Promise<WidgetExtensionInfo[]>;
   executeCell(cellId: string): Promise<ExecuteResult>;
   pullCellText(cellId: string, version: number): Promise<CellTextPull>;
   pushCellText(cellId: string, version: number, updates: CellTextUpdate[]): Promise<{ accepted: boolean; version: number }>;
@@ -237,6 +257,7 @@ export function createQuireApi(t: IpcTransport): QuireApi {
     putBlob: async (base64) => (await t.invoke('blob:put', { base64 })).hash,
     isWidgetDriver: async () => (await t.invoke('widgets:driver', {})).driver,
     onWidgetDriver: (l) => t.on('widgets:driver', l),
+    widgetExtensions: async () => (await t.invoke('widgets:extensions', {})).extensions,
     executeCell: (cellId) => t.invoke('cell:execute', { cellId }),
     pullCellText: (cellId, version) => t.invoke('cell:pull', { cellId, version }),
     pushCellText: (cellId, version, updates) => t.invoke('cell:push', { cellId, version, updates }),
