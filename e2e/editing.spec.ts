@@ -55,7 +55,7 @@ test('command-mode shortcuts: insert, type, convert, run, delete and undo, cut a
 
   await win.press('b'); // insert below, stays in command mode on the new cell
   await expect(win.cells()).toHaveCount(3);
-  await win.press('Enter');
+  await win.enterEditMode();
   await win.page.keyboard.type('# Title $x^2$');
   await win.commandMode();
   await win.press('m'); // to markdown
@@ -88,7 +88,8 @@ test('command-mode shortcuts: insert, type, convert, run, delete and undo, cut a
   await expect.poll(async () => (await win.docCells()).map((c) => c.source)).toEqual(['# Title $x^2$', 'b = 2\n\na = 1']);
 
   // Split it again at the cursor (Ctrl+Shift+-), as in JupyterLab.
-  await win.press('Enter', 'Control+Home', 'ArrowDown');
+  await win.enterEditMode();
+  await win.press('Control+Home', 'ArrowDown');
   await win.press('Control+Shift+Minus');
   await expect.poll(async () => (await win.docCells()).map((c) => c.source)).toEqual(['# Title $x^2$', 'b = 2', 'a = 1']);
 

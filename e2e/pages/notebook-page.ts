@@ -87,6 +87,12 @@ export class NotebookPage {
     await expect(this.notebook()).toHaveAttribute('data-mode', 'command');
   }
 
+  /** Enter on the active cell, then waits until its editor has the focus (typing goes there). */
+  async enterEditMode(): Promise<void> {
+    await this.page.keyboard.press('Enter');
+    await expect(this.activeCell().locator('.cm-editor')).toHaveClass(/cm-focused/);
+  }
+
   /** Presses keys one after the other (e.g. 'd', 'd'). */
   async press(...keys: string[]): Promise<void> {
     for (const key of keys) await this.page.keyboard.press(key);

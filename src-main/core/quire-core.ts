@@ -40,6 +40,7 @@ import {
   getCellsById,
   getCellSources,
   getCommIds,
+  getNotebookKernelspec,
   isDirty,
   type NotebookDoc,
   type TextEdit,
@@ -506,6 +507,7 @@ export class QuireCore {
       file: session.getFileState(),
       recovery: session.getRecovery(),
       kernel: session.getKernel(),
+      kernelspec: getNotebookKernelspec(doc),
       dirty: isDirty(session.current),
     };
   }

@@ -4,7 +4,7 @@ import type { KernelSpecSummary } from '../../src-shared/protocol/messages';
 import { SaveState } from './SaveState';
 
 const STATUS_LABEL: Record<string, string> = {
-  unknown: 'No kernel',
+  unknown: 'Not started',
   starting: 'Kernel starting…',
   idle: 'Idle',
   busy: 'Busy',
@@ -50,7 +50,7 @@ export function Toolbar(props: {
         ⌫ Clear
       </button>
       <SaveState notebook={props.notebook} />
-      <KernelPicker api={props.api} current={kernel.name} onError={props.onError} />
+      <KernelPicker api={props.api} current={kernel.name ?? props.notebook.kernelspec?.name ?? null} onError={props.onError} />
       <span
         className={`kernel-status status-${kernel.status}`}
         data-testid="kernel-status"

@@ -10,6 +10,7 @@ const base: NotebookSnapshot = {
   cells: [cell('a', '1'), cell('b', '2'), cell('c', '3')],
   sourceVersions: { a: 0, b: 0, c: 0 },
   kernel: { status: 'idle', name: null, displayName: null, language: null, error: null },
+  kernelspec: null,
   dirty: false,
   file: { savedAt: null, saving: false, error: null, changedOnDisk: false, autosave: true },
   recovery: null,

@@ -84,6 +84,8 @@ export interface NotebookSnapshot {
   /** Each cell's text version (of the cells in `cells`): an editor starts from (source, version). */
   sourceVersions: Record<string, number>;
   kernel: KernelView;
+  /** The kernelspec the notebook's metadata names (what runs when no kernel is up yet). */
+  kernelspec: { name: string; displayName: string } | null;
   /** Changed since the last save (or load). */
   dirty: boolean;
   /** Saving, saved, failed, changed on disk — as the daemon sees the file. */

@@ -382,6 +382,13 @@ export function getNotebookMetadata(doc: NotebookDoc): Record<string, unknown> {
   return parseJsonText(doc.metadata, {}) as Record<string, unknown>;
 }
 
+/** `metadata.kernelspec` when it names a kernel (nbformat requires name and display_name). */
+export function getNotebookKernelspec(doc: NotebookDoc): { name: string; displayName: string } | null {
+  const spec = getNotebookMetadata(doc).kernelspec as { name?: unknown; display_name?: unknown } | undefined;
+  if (!spec || typeof spec.name !== 'string' || !spec.name) return null;
+  return { name: spec.name, displayName: typeof spec.display_name === 'string' ? spec.display_name : spec.name };
+}
+
 /** A doc is readable when it carries a schema version this build knows. */
 export function checkSchemaVersion(doc: NotebookDoc): string | null {
   if (typeof doc.schemaVersion !== 'number') return 'the document has no schemaVersion';
