@@ -3,7 +3,7 @@
  * socket, and the real CLI as separate processes.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +51,10 @@ export function cliIn(env: NodeJS.ProcessEnv, cwd: string) {
     });
 }
 
-/** Starts `quire daemon` in the foreground in a fresh QUIRE_HOME (short path: unix sockets cap at ~100 bytes). */
+/**
+ * Starts `quire daemon` in the foreground in a fresh QUIRE_HOME (short path: unix sockets cap
+ * at ~100 bytes). `env` adds variables for the daemon (and the clients and CLI run against it).
+ */
 export async function startTestDaemon(
   options: { home?: string; keepHome?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestDaemon> {
@@ -98,4 +101,48 @@ export async function startTestDaemon(
       if (!options.keepHome) rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** Resident and peak-resident memory of a process, in bytes (Linux /proc). */
+export function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    if (!m) throw new Error(`/proc/${pid}/status has no ${field}`);
+    return Number(m[1]) * 1024;
+  };
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+}
+
+/**
+ * Samples a process's RSS every `intervalMs` until stopped; `peak` is the highest sample.
+ * (VmHWM alone would also count whatever happened before the phase being measured.)
+ */
+export function sampleRss(pid: number, intervalMs = 100): { stop(): { peak: number; samples: number } } {
+  let peak = memoryOf(pid).rss;
+  let samples = 1;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, memoryOf(pid).rss);
+      samples++;
+    } catch {
+      // The process exited; the assertions that follow will say so.
+    }
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      peak = Math.max(peak, memoryOf(pid).rss);
+      return { peak, samples: samples + 1 };
+    },
+  };
+}
+
+export const MiB = 1024 * 1024;
+
+/** CPU time (user + system) a process has used, in ms (Linux /proc; CLK_TCK is 100). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }

@@ -42,6 +42,17 @@ export interface ConnectionOptions {
 
 const DEFAULT_MAX_BUFFERED = 256 * 1024 * 1024;
 
+/**
+ * The cap when the daemon's owner passes none: QUIRE_MAX_CLIENT_BUFFER_BYTES if it is a positive
+ * integer, else 256 MiB. The variable exists so tests can reach the cap in seconds; it must stay
+ * above the largest single frame a healthy client is sent (a whole doc on open), or that client
+ * is cut off too.
+ */
+export function defaultMaxBufferedBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const configured = Number(env.QUIRE_MAX_CLIENT_BUFFER_BYTES);
+  return Number.isSafeInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_BUFFERED;
+}
+
 export class ClientConnection {
   readonly id = randomUUID();
   clientName = 'unknown';
@@ -49,12 +60,14 @@ export class ClientConnection {
   private authenticated = false;
   private closed = false;
   private readonly handshakeTimer: NodeJS.Timeout;
+  private readonly maxBufferedBytes: number;
 
   constructor(
     private readonly socket: Socket,
     private readonly handler: ConnectionHandler,
     private readonly options: ConnectionOptions,
   ) {
+    this.maxBufferedBytes = options.maxBufferedBytes ?? defaultMaxBufferedBytes();
     this.handshakeTimer = setTimeout(
       () => this.fail({ code: 'handshake-timeout', message: 'no hello frame within the handshake timeout' }),
       options.handshakeTimeoutMs ?? 5000,
@@ -103,8 +116,7 @@ export class ClientConnection {
 
   private write(bytes: Uint8Array): void {
     if (this.closed) return;
-    const cap = this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
-    if (this.socket.writableLength + bytes.length > cap) {
+    if (this.socket.writableLength + bytes.length > this.maxBufferedBytes) {
       this.socket.destroy();
       this.options.logger.warn(`connection ${this.id} (${this.clientName}) dropped: it stopped reading (${this.socket.writableLength} bytes unsent)`);
       this.markClosed();
