@@ -126,11 +126,8 @@ export class KernelProcess implements KernelProcessHandle {
   }
 
   /** SIGTERM, then SIGKILL; resolves when the process is gone. */
-  async terminate(graceMs: number): Promise<void> {
-    if (!this.running) return;
-    this.signal('SIGTERM');
-    if (await this.waitForExit(graceMs)) return;
-    await this.kill();
+  terminate(graceMs: number): Promise<void> {
+    return terminateGracefully(this, graceMs);
   }
 
   async kill(): Promise<void> {
@@ -213,11 +210,8 @@ export class AdoptedKernelProcess implements KernelProcessHandle {
     return !this.running;
   }
 
-  async terminate(graceMs: number): Promise<void> {
-    if (!this.running) return;
-    this.signal('SIGTERM');
-    if (await this.waitForExit(graceMs)) return;
-    await this.kill();
+  terminate(graceMs: number): Promise<void> {
+    return terminateGracefully(this, graceMs);
   }
 
   async kill(): Promise<void> {
@@ -235,6 +229,14 @@ export class AdoptedKernelProcess implements KernelProcessHandle {
     }
     await this.waitForExit(5_000);
   }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`: how both kinds of kernel process end. */
+async function terminateGracefully(p: KernelProcessHandle, graceMs: number): Promise<void> {
+  if (!p.running) return;
+  p.signal('SIGTERM');
+  if (await p.waitForExit(graceMs)) return;
+  await p.kill();
 }
 
 export function describeExit(exit: ProcessExit): string {
