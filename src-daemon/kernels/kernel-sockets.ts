@@ -31,6 +31,13 @@ export class KernelSockets {
   };
   private readonly loops: Promise<void>[] = [];
   private closed = false;
+  /**
+   * The kernel's stdin ROUTER drops an input_request addressed to an identity whose stdin
+   * connection is not up yet, and input() then waits forever. Shell answering kernel_info
+   * does not prove stdin connected (each socket retries on its own timer), so it is tracked.
+   */
+  private stdinUp = false;
+  private readonly stdinWaiters = new Set<() => void>();
 
   constructor(private readonly options: KernelSocketsOptions) {
     const url = (port: number) => `tcp://${options.ip}:${port}`;
@@ -46,6 +53,11 @@ export class KernelSockets {
       control: dealer(options.ports.control_port),
       stdin: dealer(options.ports.stdin_port),
     };
+    this.dealers.stdin.events.on('connect', () => {
+      this.stdinUp = true;
+      for (const w of this.stdinWaiters) w();
+      this.stdinWaiters.clear();
+    });
     this.iopub = new zmq.Subscriber({ linger: 0 });
     this.iopub.subscribe();
     this.iopub.connect(url(options.ports.iopub_port));
@@ -56,6 +68,22 @@ export class KernelSockets {
       this.receive('stdin', this.dealers.stdin),
       this.receive('iopub', this.iopub),
     );
+  }
+
+  /** Resolves true once the stdin socket has connected to the kernel, false after `timeoutMs`. */
+  whenStdinConnected(timeoutMs: number): Promise<boolean> {
+    if (this.stdinUp) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.stdinWaiters.delete(done);
+        resolve(false);
+      }, timeoutMs);
+      this.stdinWaiters.add(done);
+    });
   }
 
   send(channel: Sendable, frames: Buffer[]): Promise<void> {

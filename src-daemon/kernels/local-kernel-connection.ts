@@ -46,6 +46,8 @@ const IOPUB_JOIN_GRACE_MS = 10_000;
 const SHUTDOWN_GRACE_MS = 3_000;
 const TERMINATE_GRACE_MS = 2_000;
 const INTERRUPT_REPLY_TIMEOUT_MS = 10_000;
+/** How long a started kernel's stdin socket may take to connect before we give up waiting. */
+const STDIN_CONNECT_MS = 5_000;
 /** Re-adopting a kernel a crashed daemon left: it is already running, so it answers fast or not at all. */
 const ADOPT_HANDSHAKE_TIMEOUT_MS = 20_000;
 
@@ -179,6 +181,7 @@ export class LocalKernelConnection implements KernelConnection {
         throw new KernelStartError(`Kernel ${this.id} (pid ${record.pid}) does not answer heartbeats`);
       }
       this._info = await this.handshake(instance, abort.signal, 'control', ADOPT_HANDSHAKE_TIMEOUT_MS);
+      await this.awaitStdin(instance);
     } catch (error) {
       instance.stopping = true;
       await this.releaseInstance(instance);
@@ -312,6 +315,7 @@ export class LocalKernelConnection implements KernelConnection {
     const instance = this.createInstance(kernelProcess, ports, IP);
     try {
       this._info = await this.handshake(instance, signal, 'shell', HANDSHAKE_TIMEOUT_MS);
+      await this.awaitStdin(instance);
     } catch (error) {
       instance.stopping = true;
       await instance.process.kill();
@@ -392,6 +396,13 @@ export class LocalKernelConnection implements KernelConnection {
       void this.releaseInstance(instance);
     });
     return instance;
+  }
+
+  /** An input() right after start must not be lost to a stdin socket still connecting (kernel-sockets.ts). */
+  private async awaitStdin(instance: Instance): Promise<void> {
+    if (!(await instance.sockets.whenStdinConnected(STDIN_CONNECT_MS))) {
+      this.logger.warn(`Kernel ${this.id}: stdin did not connect within ${STDIN_CONNECT_MS} ms; input() may go unanswered`);
+    }
   }
 
   /**
