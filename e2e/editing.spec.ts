@@ -154,6 +154,14 @@ test('input() is answered in the window that ran the cell', async ({ quire }) =>
   await prompt.getByLabel('stdin').fill('Ada');
   await prompt.getByLabel('stdin').press('Enter');
   await expect(win.outputText(0)).toContainText('hello Ada', { timeout: 15_000 });
+  await expect(prompt).toBeHidden();
+
+  // Asked again and interrupted instead of answered: the question goes away with the run.
+  await win.runCell(0);
+  await expect(prompt).toContainText('Your name?', { timeout: 30_000 });
+  await win.page.getByRole('button', { name: /Interrupt/ }).click();
+  await expect(win.outputText(0)).toContainText('KeyboardInterrupt', { timeout: 15_000 });
+  await expect(prompt).toBeHidden();
 });
 
 test('Ctrl+S saves what was typed; a new window and the file on disk show it', async ({ quire }) => {

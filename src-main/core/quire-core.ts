@@ -442,13 +442,13 @@ export class QuireCore {
     const known = new Set(session.getCells().map((c) => c.id));
     const unknown = cellIds.find((id) => !known.has(id));
     if (unknown) throw new Error(`no cell ${unknown} in ${basename(session.path)}`);
-    const onInput = (request: { prompt: string; password: boolean }) =>
+    const onInput = (request: { prompt: string; password: boolean; cellId: string | null }) =>
       new Promise<string>((resolve, reject) => {
         this.pendingInput.get(windowId)?.reject(new Error('a newer input request replaced this one'));
         this.pendingInput.set(windowId, { resolve, reject });
         const entry = this.windows.get(windowId);
         if (!entry) return reject(new Error('the window that ran the cell is gone'));
-        safeSend(entry.sink, 'input:request', { prompt: request.prompt, password: request.password });
+        safeSend(entry.sink, 'input:request', { prompt: request.prompt, password: request.password, cellId: request.cellId });
       });
     const results = await Promise.all(cellIds.map((cellId) => session.execute({ cellId }, { onInput })));
     // Once this resolves, getComms()/getNotebook() show what the execution produced.

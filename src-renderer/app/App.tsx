@@ -137,7 +137,7 @@ export function App({ api }: { api: QuireApi }) {
           )}
         </div>
       )}
-      <InputPrompt api={api} />
+      <InputPrompt api={api} cells={notebook.cells} />
       <NotebookView api={api} notebook={notebook} widgets={widgets} hub={hub} clientID={CLIENT_ID} actions={actions} onError={(m) => report(m, 'error')} />
     </div>
   );

@@ -121,6 +121,8 @@ export interface CellTextEvent {
 export interface InputRequest {
   prompt: string;
   password: boolean;
+  /** The cell that asked (null for code run outside a cell). */
+  cellId: string | null;
 }
 
 export interface HostStatus {
