@@ -1,7 +1,7 @@
 // Widgets driven by the front end rather than the kernel: jslink/jsdlink (no kernel
 // round-trip), Play (one driver per notebook, not one per window), FileUpload (bytes from a
 // window reach the kernel through the blob store), and two windows editing one widget.
-import { test, expect } from './fixtures/quire';
+import { test, expect, type Quire } from './fixtures/quire';
 import { family, kernel, openGallery } from './fixtures/gallery';
 import type { NotebookPage } from './pages/notebook-page';
 
@@ -41,29 +41,34 @@ test('jslink and jsdlink propagate in every window while the kernel is busy (no 
   await expect.poll(() => kernel(quire, 'print(source_text.value, target_text.value, play.value, play_slider.value)')).toBe('5 9 2 2');
 });
 
-test('Play advances once per notebook: two windows do not drive it twice; the next window takes over', async ({ quire }) => {
-  const [one, two] = await openGallery(quire);
-  const INTERVAL = 300;
+const PLAY_INTERVAL = 300;
+
+/** Starts Play from `win`, lets it run 4 s and returns what the kernel saw: ticks, their span (s), and whether they stepped by one. */
+async function runPlay(quire: Quire, win: NotebookPage): Promise<{ count: number; span: number; monotonic: boolean }> {
   await kernel(
     quire,
-    [
-      'import time as _t',
-      'ticks = []',
-      "play.observe(lambda c: ticks.append((_t.monotonic(), c['new'])), names='value')",
-      `play.interval = ${INTERVAL}`,
-    ].join('\n'),
+    ['import time as _t', 'ticks = []', "play.observe(lambda c: ticks.append((_t.monotonic(), c['new'])), names='value')", `play.interval = ${PLAY_INTERVAL}`].join('\n'),
   );
-  // Started from the window that is not the driver: the driver still runs it.
-  await family(two, 'animation').locator('.widget-play button').first().click();
+  await family(win, 'animation').locator('.widget-play button').first().click();
   await expect.poll(() => kernel(quire, 'print(play.playing)')).toBe('True');
-  await one.page.waitForTimeout(4000);
+  await win.page.waitForTimeout(4000);
   const [count, span, monotonic] = JSON.parse(
     await kernel(quire, 'import json; v = [x for _, x in ticks]; print(json.dumps([len(ticks), ticks[-1][0] - ticks[0][0], all(b == a + 1 for a, b in zip(v, v[1:]))]))'),
   ) as [number, number, boolean];
+  return { count, span, monotonic };
+}
+
+/** One timer: at most one step per interval (two drivers would make about twice as many). */
+function expectOneDriver({ count, span, monotonic }: { count: number; span: number; monotonic: boolean }): void {
   expect(count).toBeGreaterThanOrEqual(5);
-  // One timer: at most one step per interval (two drivers would make about twice as many).
-  expect(count - 1).toBeLessThanOrEqual((span * 1000) / INTERVAL + 1);
+  expect(count - 1).toBeLessThanOrEqual((span * 1000) / PLAY_INTERVAL + 1);
   expect(monotonic).toBe(true);
+}
+
+test('Play advances once per notebook: two windows do not drive it twice; the next window takes over', async ({ quire }) => {
+  const [one, two] = await openGallery(quire);
+  // Started from the window that is not the driver: the driver still runs it.
+  expectOneDriver(await runPlay(quire, two));
   for (const win of [one, two]) await expect.poll(async () => Number(await family(win, 'animation').getByRole('slider').getAttribute('aria-valuenow'))).toBeGreaterThan(3);
 
   // The driver window closes: window two takes over and Play keeps going.
@@ -71,6 +76,19 @@ test('Play advances once per notebook: two windows do not drive it twice; the ne
   const before = Number(await kernel(quire, 'print(play.value)'));
   await expect.poll(async () => Number(await kernel(quire, 'print(play.value)')), { timeout: 10_000 }).toBeGreaterThan(before + 2);
   await family(two, 'animation').locator('.widget-play button').first().click(); // pause
+  await expect.poll(() => kernel(quire, 'print(play.playing)')).toBe('False');
+});
+
+test('Play with windows in two host processes: the daemon elects one driver, so it still steps once per interval', async ({ quire }) => {
+  const [one] = await openGallery(quire);
+  const other = await quire.openWindowInSecondHost();
+  await expect(family(other, 'animation')).toBeVisible({ timeout: 15_000 });
+  expectOneDriver(await runPlay(quire, other));
+  // The first host's only window closes (the host keeps the notebook open): the second host drives.
+  await one.page.close();
+  const before = Number(await kernel(quire, 'print(play.value)'));
+  await expect.poll(async () => Number(await kernel(quire, 'print(play.value)')), { timeout: 10_000 }).toBeGreaterThan(before + 2);
+  await family(other, 'animation').locator('.widget-play button').first().click(); // pause
   await expect.poll(() => kernel(quire, 'print(play.playing)')).toBe('False');
 });
 

@@ -149,7 +149,7 @@ export class Daemon implements ConnectionHandler {
   }
 
   private readonly handlers: Handlers = {
-    open: async (conn, params: { path: string; create?: boolean }) => {
+    open: async (conn, params: { path: string; create?: boolean; drivesWidgets?: boolean }) => {
       const path = canonicalPath(params.path);
       const roomId = roomIdOf(path);
       let room = this.rooms.get(roomId);
@@ -189,8 +189,8 @@ export class Daemon implements ConnectionHandler {
         this.options.logger.warn(`room ${roomId} already has a kernel; shutting down the re-adopted one`);
         await survivor.shutdown().catch(() => {});
       }
-      room.addPeer(conn);
-      return { roomId, path, exists };
+      room.addPeer(conn, { drivesWidgets: params.drivesWidgets === true });
+      return { roomId, path, exists, widgetDriver: room.isWidgetDriver(conn) };
     },
     close: async (conn, params: { roomId: string; shutdownKernelIfUnused?: boolean }) => {
       const room = this.room(conn, params.roomId);
@@ -219,6 +219,11 @@ export class Daemon implements ConnectionHandler {
     shutdownKernel: async (conn, params: { roomId: string }) => ({
       shutdown: await this.room(conn, params.roomId).shutdownKernel(),
     }),
+    drivesWidgets: (conn, params: { roomId: string; drives: boolean }) => {
+      const room = this.room(conn, params.roomId);
+      room.setDriverCandidate(conn, params.drives);
+      return { driver: room.isWidgetDriver(conn) };
+    },
     setKernel: (conn, params: { roomId: string; name: string }) => this.room(conn, params.roomId).setKernel(params.name),
     save: (conn, params: { roomId: string; path?: string; overwrite?: boolean }) =>
       this.room(conn, params.roomId).save({

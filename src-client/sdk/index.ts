@@ -51,9 +51,13 @@ export class QuireClient {
     readonly paths: QuirePaths,
   ) {}
 
-  async openNotebook(path: string, options: { create?: boolean } = {}): Promise<NotebookSession> {
-    const { roomId, path: canonical } = await this.connection.request('open', { path, ...options });
-    const session = new NotebookSession(this.connection, roomId, canonical);
+  /**
+   * Joins a notebook's room. `drivesWidgets`: this client shows widgets in windows and can run
+   * front-end-driven ones (Play); the daemon picks one such client per notebook to do it.
+   */
+  async openNotebook(path: string, options: { create?: boolean; drivesWidgets?: boolean } = {}): Promise<NotebookSession> {
+    const { roomId, path: canonical, widgetDriver } = await this.connection.request('open', { path, ...options });
+    const session = new NotebookSession(this.connection, roomId, canonical, widgetDriver);
     session.start();
     await session.confirmSync();
     this.sessions.add(session);

@@ -94,10 +94,13 @@ export class NotebookSession {
   private readonly disposers: (() => void)[] = [];
   private closed = false;
 
+  private readonly driverListeners = new Set<(driver: boolean) => void>();
+
   constructor(
     private readonly conn: DaemonConnection,
     readonly roomId: string,
     readonly path: string,
+    private widgetDriver = false,
   ) {
     this.disposers.push(conn.onSync(roomId, (m) => this.receiveSync(m)));
     this.disposers.push(conn.onBroadcast((e) => this.onBroadcast(e)));
@@ -458,6 +461,24 @@ export class NotebookSession {
     return () => this.customListeners.delete(listener);
   }
 
+  /** True while this client drives the notebook's front-end widgets (opened with `drivesWidgets`). */
+  isWidgetDriver(): boolean {
+    return this.widgetDriver;
+  }
+
+  /** Offers (or withdraws) this client as the driver of front-end widgets, e.g. as windows come and go. */
+  async setDrivesWidgets(drives: boolean): Promise<boolean> {
+    const { driver } = await this.conn.request('drivesWidgets', { roomId: this.roomId, drives });
+    this.widgetDriver = driver;
+    for (const l of this.driverListeners) l(driver);
+    return driver;
+  }
+
+  onWidgetDriver(listener: (driver: boolean) => void): () => void {
+    this.driverListeners.add(listener);
+    return () => this.driverListeners.delete(listener);
+  }
+
   onKernelStatus(listener: (status: string) => void): () => void {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
@@ -485,6 +506,9 @@ export class NotebookSession {
       for (const l of this.customListeners) l(msg);
     } else if (event.event === 'kernel-status') {
       for (const l of this.statusListeners) l(event.status);
+    } else if (event.event === 'widget-driver') {
+      this.widgetDriver = event.driver;
+      for (const l of this.driverListeners) l(event.driver);
     } else if (event.event === 'input-request') {
       const { requestId, cellId, prompt, password } = event;
       this.inputHandlers.get(requestId)?.({ requestId, cellId, prompt, password });

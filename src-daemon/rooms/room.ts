@@ -83,6 +83,9 @@ export interface RoomDeps {
 export class Room {
   private docValue: A.Doc<NotebookDoc>;
   private readonly peers = new Map<string, Peer>();
+  /** Peers that can drive front-end widgets, and the one that does. */
+  private readonly driverCandidates = new Set<string>();
+  private widgetDriver: string | null = null;
   private kernel: KernelConnection | null = null;
   private kernelStarting: Promise<KernelConnection> | null = null;
   private readonly bridge: CommBridge;
@@ -216,16 +219,52 @@ export class Room {
 
   // ---- sync ------------------------------------------------------------------------
 
-  addPeer(conn: ClientConnection): void {
+  addPeer(conn: ClientConnection, options: { drivesWidgets?: boolean } = {}): void {
     if (this.peers.has(conn.id)) return;
     this.peers.set(conn.id, { conn, syncState: A.initSyncState() });
+    if (options.drivesWidgets) this.driverCandidates.add(conn.id);
+    this.electWidgetDriver();
     this.syncPeer(this.peers.get(conn.id)!);
   }
 
   removePeer(conn: ClientConnection): boolean {
     if (!this.peers.delete(conn.id)) return false;
+    this.driverCandidates.delete(conn.id);
+    this.electWidgetDriver();
     this.stdin.abandon(conn);
     return true;
+  }
+
+  setDriverCandidate(conn: ClientConnection, drives: boolean): void {
+    if (!this.peers.has(conn.id)) return;
+    if (drives) this.driverCandidates.add(conn.id);
+    else this.driverCandidates.delete(conn.id);
+    this.electWidgetDriver();
+  }
+
+  /** Whether `conn` runs this room's front-end-driven widgets (one Play timer for everyone). */
+  isWidgetDriver(conn: ClientConnection): boolean {
+    return this.widgetDriver === conn.id;
+  }
+
+  /**
+   * The driver keeps driving while it can (the others' windows already follow it); when it
+   * leaves or withdraws, the earliest-joined candidate takes over. Only the two connections whose role changed
+   * hear about it.
+   */
+  private electWidgetDriver(): void {
+    const incumbent = this.widgetDriver !== null && this.driverCandidates.has(this.widgetDriver) ? this.widgetDriver : null;
+    const next = incumbent ?? [...this.peers.keys()].find((id) => this.driverCandidates.has(id)) ?? null;
+    if (next === this.widgetDriver) return;
+    const previous = this.widgetDriver;
+    this.widgetDriver = next;
+    for (const [id, driver] of [
+      [previous, false],
+      [next, true],
+    ] as const) {
+      const peer = id === null ? undefined : this.peers.get(id);
+      peer?.conn.sendBroadcast({ event: 'widget-driver', roomId: this.id, driver });
+    }
   }
 
   hasPeer(conn: ClientConnection): boolean {

@@ -118,6 +118,8 @@ class OpenNotebook {
   pins = 0;
   /** The window that drives front-end-driven widgets (Play) of this notebook (see assignDriver). */
   driver: number | null = null;
+  /** Whether this host told the daemon it can drive the notebook's widgets (it has windows on it). */
+  offersDriver = false;
   heads: A.Heads | null = null;
   flushQueued = false;
   notebookTimer: NodeJS.Timeout | null = null;
@@ -214,6 +216,7 @@ export class QuireCore {
     const id = this.nextWindowId++;
     this.windows.set(id, { notebook: nb, sink });
     nb.windows.add(id);
+    this.offerDriver(nb);
     this.assignDriver(nb);
     if (!this.connectedFlag && (this.client !== null || this.reconnecting)) safeSend(sink, 'host:status', { connected: false, message: 'Reconnecting to the Quire daemon…' });
     return id;
@@ -227,6 +230,7 @@ export class QuireCore {
     entry.notebook.windows.delete(windowId);
     this.pendingInput.get(windowId)?.reject(new Error('the window closed'));
     this.pendingInput.delete(windowId);
+    this.offerDriver(entry.notebook);
     this.assignDriver(entry.notebook);
     this.maybeDrop(entry.notebook);
   }
@@ -236,8 +240,18 @@ export class QuireCore {
    * every window agrees without asking). When it closes, the next oldest takes over. Windows
    * hear `widgets:driver` only when their role changes; a new window asks with the channel.
    */
+  /** A host with no window on a notebook (a retained one) must not be its widget driver. */
+  private offerDriver(nb: OpenNotebook): void {
+    const session = nb.session;
+    const drives = nb.windows.size > 0;
+    if (!session || nb.offersDriver === drives) return;
+    nb.offersDriver = drives;
+    session.setDrivesWidgets(drives).catch((err: unknown) => this.log(`${nb.path}: widget driver: ${messageOf(err)}`));
+  }
+
   private assignDriver(nb: OpenNotebook): void {
-    const next = nb.windows.size ? Math.min(...nb.windows) : null;
+    // Across processes the daemon picks one host per notebook; within it, the oldest window.
+    const next = nb.session?.isWidgetDriver() && nb.windows.size ? Math.min(...nb.windows) : null;
     if (next === nb.driver) return;
     const previous = nb.driver;
     nb.driver = next;
@@ -573,7 +587,8 @@ export class QuireCore {
       if (!client || !this.isLive(nb) || nb.session) return;
       let session: NotebookSession;
       try {
-        session = await client.openNotebook(nb.path);
+        nb.offersDriver = nb.windows.size > 0;
+        session = await client.openNotebook(nb.path, { drivesWidgets: nb.offersDriver });
       } catch (err) {
         if (this.client !== client || !client.connection.isOpen) return; // the reconnect retries
         this.log(`cannot open ${nb.path}: ${messageOf(err)}`);
@@ -597,6 +612,7 @@ export class QuireCore {
     nb.session = session;
     nb.heads = A.getHeads(session.current);
     nb.disposers.push(session.onChange(() => this.queueFlush(nb)));
+    nb.disposers.push(session.onWidgetDriver(() => this.assignDriver(nb)));
     nb.disposers.push(
       session.onCustom((msg) =>
         this.emit(nb, 'custom', {
@@ -612,6 +628,8 @@ export class QuireCore {
     // the daemon never got — edits made just before or during its crash — is sent again.
     if (previous && session.adopt(previous)) this.log(`${nb.path}: resent local edits to the new daemon`);
     nb.opening.resolve(session);
+    this.offerDriver(nb);
+    this.assignDriver(nb);
     if (previous) {
       // A resync after a reconnect: the windows' view may be arbitrarily stale.
       this.emit(nb, 'notebook:changed', this.snapshot(nb, session));
@@ -723,6 +741,7 @@ export class QuireCore {
       nb.heads = null;
       nb.changedCells = 'all';
       if (nb.opening.settled) nb.opening = deferred();
+      this.assignDriver(nb); // no daemon, no driver: a Play must not run on unsynced state
     }
     this.broadcast('host:status', { connected: false, message: `Lost the connection to the Quire daemon (${reason.message}). Reconnecting…` });
     void this.reconnect().catch((err: unknown) => this.log(`reconnecting failed: ${messageOf(err)}`));

@@ -64,7 +64,11 @@ export interface KernelSpecSummary {
  * params with the schema; the client types its calls from `RequestResult`.
  */
 export const RequestParams = {
-  open: z.object({ path: z.string().min(1).max(4096), create: z.boolean().optional() }),
+  /**
+   * `drivesWidgets`: this client has windows that can run front-end-driven widgets (Play). The
+   * daemon makes exactly one such client per room the driver (`widget-driver` broadcasts).
+   */
+  open: z.object({ path: z.string().min(1).max(4096), create: z.boolean().optional(), drivesWidgets: z.boolean().optional() }),
   close: z.object({ roomId, shutdownKernelIfUnused: z.boolean().optional() }),
   /** The daemon's heads now; with `contains`, also whether it holds those changes. */
   heads: z.object({ roomId, contains: z.array(z.string().max(128)).max(1024).optional() }),
@@ -81,6 +85,8 @@ export const RequestParams = {
   interrupt: z.object({ roomId }),
   restart: z.object({ roomId }),
   shutdownKernel: z.object({ roomId }),
+  /** Whether this client can drive the room's front-end widgets now (a host that has windows on it). */
+  drivesWidgets: z.object({ roomId, drives: z.boolean() }),
   /**
    * Chooses the notebook's kernel (a name from `kernelspecs`): shuts the running kernel down
    * (unless it already is that kernel), records `metadata.kernelspec`; the next execution
@@ -114,7 +120,7 @@ export type Method = keyof typeof RequestParams;
 export type ParamsOf<M extends Method> = z.input<(typeof RequestParams)[M]>;
 
 export interface RequestResult {
-  open: { roomId: string; path: string; exists: boolean };
+  open: { roomId: string; path: string; exists: boolean; widgetDriver: boolean };
   close: { closed: boolean };
   heads: { heads: string[]; contains: boolean };
   execute: ExecuteResult;
@@ -122,6 +128,7 @@ export interface RequestResult {
   interrupt: { interrupted: boolean };
   restart: { restarted: boolean };
   shutdownKernel: { shutdown: boolean };
+  drivesWidgets: { driver: boolean };
   /** `shutdown`: a running kernel was shut down to make the change. */
   setKernel: { name: string; displayName: string; language: string; shutdown: boolean };
   save: { path: string; bytes: number };
@@ -161,6 +168,8 @@ export const BroadcastSchema = z.discriminatedUnion('event', [
   }),
   /** Output of a code execution, sent only to the client that asked for it, as it arrives. */
   z.object({ event: z.literal('execute-output'), roomId, requestId: z.number().int(), output: jsonRecord }),
+  /** This connection became (or stopped being) the one that drives the room's front-end widgets. */
+  z.object({ event: z.literal('widget-driver'), roomId, driver: z.boolean() }),
   /**
    * The kernel asks for input (`input()`, `getpass()`) during an execution this connection
    * requested with `allowStdin`; sent to that connection only. `requestId` is the id of the
