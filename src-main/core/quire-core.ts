@@ -741,9 +741,13 @@ export class QuireCore {
       nb.heads = null;
       nb.changedCells = 'all';
       if (nb.opening.settled) nb.opening = deferred();
-      this.assignDriver(nb); // no daemon, no driver: a Play must not run on unsynced state
     }
     this.broadcast('host:status', { connected: false, message: `Lost the connection to the Quire daemon (${reason.message}). Reconnecting…` });
+    // No daemon, no driver: a Play must not run on state nobody syncs.
+    for (const nb of this.notebooks.values()) {
+      nb.offersDriver = false;
+      this.assignDriver(nb);
+    }
     void this.reconnect().catch((err: unknown) => this.log(`reconnecting failed: ${messageOf(err)}`));
   }
 
