@@ -16,7 +16,7 @@
 // (ratio = quire / anchor, lower is better; anchor null where JupyterLab has no equivalent),
 // and bench/results/latest-details.json (machine, raw samples, profiles' summaries).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -142,7 +142,15 @@ async function main() {
       const result = await scenario.run({ quire, jupyterlab, browser, env, tmp, options });
       log(`scenario ${file} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       for (const python of [result.details?.quire?.python, result.details?.jupyterlab?.python]) {
-        if (python && python !== VENV_PYTHON) throw new Error(`${file}: a kernel ran ${python}, not the bench venv's ${VENV_PYTHON}`);
+        // Compared resolved: bench/.venv may be a symlink to another checkout's venv.
+        const real = (p) => {
+          try {
+            return realpathSync(path.dirname(p));
+          } catch {
+            return p;
+          }
+        };
+        if (python && real(python) !== real(VENV_PYTHON)) throw new Error(`${file}: a kernel ran ${python}, not the bench venv's ${VENV_PYTHON}`);
       }
       for (const r of result.rows) {
         const ratio = r.anchor === null || r.anchor === undefined || r.quire === null || r.anchor === 0 ? null : r.quire / r.anchor;

@@ -81,10 +81,23 @@ export interface CustomMessage {
   buffers: Uint8Array[];
 }
 
+/**
+ * What one replica change did: the heads before and after and Automerge's patches between them
+ * (absent when the change came from a merge, where Automerge reports none). Lets a listener
+ * that needs to know what changed skip a second `A.diff` over the same change.
+ */
+export interface ReplicaChange {
+  before: A.Heads;
+  after: A.Heads;
+  patches?: A.Patch[];
+}
+
+export type ChangeListener = (doc: A.Doc<NotebookDoc>, change: ReplicaChange) => void;
+
 export class NotebookSession {
   private doc: A.Doc<NotebookDoc> = A.init<NotebookDoc>();
   private syncState = A.initSyncState();
-  private readonly changeListeners = new Set<(doc: A.Doc<NotebookDoc>) => void>();
+  private readonly changeListeners = new Set<ChangeListener>();
   private readonly customListeners = new Set<(msg: CustomMessage) => void>();
   private readonly statusListeners = new Set<(status: string) => void>();
   private readonly inputListeners = new Set<(request: InputRequest) => void>();
@@ -115,12 +128,18 @@ export class NotebookSession {
 
   private receiveSync(message: Uint8Array): void {
     const before = A.getHeads(this.doc);
-    [this.doc, this.syncState] = A.receiveSyncMessage(this.doc, this.syncState, message);
+    let patches: A.Patch[] | undefined;
+    [this.doc, this.syncState] = A.receiveSyncMessage(this.doc, this.syncState, message, { patchCallback: (p) => (patches = p) });
     this.sendSync();
-    if (A.getHeads(this.doc).join() !== before.join()) {
-      for (const l of this.changeListeners) l(this.doc);
-    }
+    this.notifyChange(before, patches);
     this.checkHeadWaiters();
+  }
+
+  private notifyChange(before: A.Heads, patches?: A.Patch[]): void {
+    const after = A.getHeads(this.doc);
+    if (after.join() === before.join()) return;
+    const change: ReplicaChange = patches ? { before, after, patches } : { before, after };
+    for (const l of this.changeListeners) l(this.doc, change);
   }
 
   private sendSync(): void {
@@ -168,9 +187,7 @@ export class NotebookSession {
     if (!id || id !== getDocId(this.doc)) return false;
     const before = A.getHeads(this.doc);
     this.doc = A.merge(this.doc, A.clone(previous));
-    if (A.getHeads(this.doc).join() !== before.join()) {
-      for (const l of this.changeListeners) l(this.doc);
-    }
+    this.notifyChange(before);
     this.sendSync();
     return true;
   }
@@ -209,7 +226,7 @@ export class NotebookSession {
     return getRecovery(this.doc);
   }
 
-  onChange(listener: (doc: A.Doc<NotebookDoc>) => void): () => void {
+  onChange(listener: ChangeListener): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
   }
@@ -219,10 +236,12 @@ export class NotebookSession {
   /** Changes widget traits in this replica; the daemon forwards them to the kernel. */
   updateWidget(commId: string, patch: Record<string, unknown>): void {
     if (!this.doc.comms?.[commId]) throw new Error(`no widget ${commId} in ${this.path}`);
-    this.doc = A.change(this.doc, (d) => {
+    const before = A.getHeads(this.doc);
+    let patches: A.Patch[] | undefined;
+    this.doc = A.change(this.doc, { patchCallback: (p) => (patches = p) }, (d) => {
       setCommState(d, commId, patch);
     });
-    for (const l of this.changeListeners) l(this.doc);
+    this.notifyChange(before, patches);
     this.sendSync();
   }
 
@@ -240,11 +259,12 @@ export class NotebookSession {
   private mutate<T>(fn: (d: NotebookDoc) => T): T {
     let result: T | undefined;
     const before = A.getHeads(this.doc);
-    this.doc = A.change(this.doc, (d) => {
+    let patches: A.Patch[] | undefined;
+    this.doc = A.change(this.doc, { patchCallback: (p) => (patches = p) }, (d) => {
       result = fn(d);
     });
     if (A.getHeads(this.doc).join() !== before.join()) {
-      for (const l of this.changeListeners) l(this.doc);
+      this.notifyChange(before, patches);
       this.sendSync();
     }
     return result as T;

@@ -1,6 +1,6 @@
 import * as A from '@automerge/automerge';
 import { describe, expect, it } from 'vitest';
-import { CoalescingWriter, FRAME_MS } from './coalescing-writer';
+import { CoalescingWriter, FRAME_MS, MAX_FRAME_MS } from './coalescing-writer';
 
 type Log = string[];
 
@@ -136,5 +136,27 @@ describe('CoalescingWriter (real timers, real Automerge)', () => {
     // Generous bounds: not before ~one frame (timer granularity), not absurdly late.
     expect(times[1]! - start).toBeGreaterThanOrEqual(FRAME_MS - 2);
     expect(times[1]! - start).toBeLessThan(150);
+  });
+
+  it('a batch that took longer than a frame grows the next wait (capped); a quiet period resets it', async () => {
+    const busy = (ms: number) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end);
+    };
+    let cost = 40;
+    const writer = new CoalescingWriter<null>(() => busy(cost));
+    writer.enqueue(() => {});
+    writer.flushNow();
+    expect(writer.frame).toBeGreaterThanOrEqual(2 * 40);
+    expect(writer.frame).toBeLessThanOrEqual(MAX_FRAME_MS);
+    cost = 500;
+    writer.enqueue(() => {});
+    writer.flushNow();
+    expect(writer.frame).toBe(MAX_FRAME_MS);
+    cost = 0;
+    await sleep(MAX_FRAME_MS + 20);
+    writer.enqueue(() => {});
+    expect(writer.frame).toBe(FRAME_MS);
+    writer.flushNow();
   });
 });

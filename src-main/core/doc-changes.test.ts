@@ -2,7 +2,7 @@
 import * as A from '@automerge/automerge';
 import { describe, expect, it } from 'vitest';
 import { blankCell, deleteComm, insertCell, initNotebookDoc, putComm, setCellSource, setCommState, setDirty, setKernel, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
-import { changesBetween } from './doc-changes';
+import { changesBetween, PendingChanges } from './doc-changes';
 
 const comm = (modelName: string) => ({
   targetName: 'jupyter.widget',
@@ -81,5 +81,26 @@ describe('changesBetween', () => {
     const changes = changesBetween(doc, [], A.getHeads(doc));
     expect(changes.comms).toEqual({ upserted: [expect.objectContaining({ id: 'x' })], removed: [] });
     expect(changes.notebook).toBe(true);
+  });
+
+  it('PendingChanges: patches collected change by change give what one diff over them gives', () => {
+    let doc = A.change(notebook(), (d) => putComm(d, 'a', comm('IntSliderModel')));
+    const start = A.getHeads(doc);
+    const pending = new PendingChanges();
+    const apply = (fn: (d: NotebookDoc) => void) => {
+      let patches: A.Patch[] = [];
+      doc = A.change(doc, { patchCallback: (p) => (patches = p) }, fn);
+      pending.add(doc, patches);
+    };
+    apply((d) => setCommState(d, 'a', { value: 5 }));
+    apply((d) => putComm(d, 'b', comm('LayoutModel')));
+    apply((d) => setCellSource(d, 'c1', 'changed'));
+    apply((d) => setCommState(d, 'a', { value: 6 }));
+    const collected = pending.take(doc, () => A.view(doc, start));
+    expect(collected).toEqual(changesBetween(doc, start, A.getHeads(doc)));
+    expect(collected.comms?.upserted.map((c) => [c.id, c.state.value ?? null])).toEqual([['a', 6], ['b', 1]]);
+    expect(collected.cells).toEqual(new Set(['c1']));
+    // take() resets.
+    expect(pending.take(doc, () => doc)).toEqual({ comms: null, notebook: false, cells: new Set() });
   });
 });

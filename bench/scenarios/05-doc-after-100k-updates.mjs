@@ -1,0 +1,96 @@
+// Scenario 5 — the notebook doc after 100 000 widget updates: bytes on disk and load time.
+//
+// Every widget update the kernel makes becomes part of the doc's Automerge history, and the
+// daemon's crash-recovery snapshot (src-daemon/rooms/doc-snapshots.ts, `<QUIRE_HOME>/docs/
+// <roomId>.automerge`) saves that doc. This scenario checks that a long session does not leave
+// a doc that is slow to load or large on disk.
+//
+// A Node SDK client (as in scenario 4) connects to a daemon of its own, opens a notebook, runs a
+// cell that displays 10 IntSliders, then a cell that makes 100 000 updates (`sliders[i % 10].value
+// = i`) in 2000 bursts of 50, 5 ms apart — a long session's worth of separate edits rather than
+// one burst the daemon folds into a few changes (and which, unpaced, overruns ipykernel's IOPub
+// queue of 1000 messages: the newest updates are dropped before the daemon reads them, as they
+// would be for JupyterLab's server). Once the client's replica holds the last value the notebook
+// is closed (the daemon writes its snapshot when a room closes). Reported: the snapshot's size
+// on disk, the time `A.load` takes on those bytes (median of 5 after a first, warm-up load, in this
+// process), and how many
+// Automerge changes the doc's history holds.
+// JupyterLab keeps no widget history (the kernel holds the state), so there is no anchor.
+// Goal (issue 7): < 2 MB (after compaction, if any), load < 200 ms.
+import * as A from '@automerge/automerge';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { median, nowMs, sleep } from '../lib/util.mjs';
+
+export const title = 'doc after 100k widget updates: snapshot bytes on disk, load time';
+const UPDATES = 100_000;
+const SLIDERS = 10;
+
+const SETUP = `import ipywidgets as w, sys\nsliders = [w.IntSlider(value=0, min=0, max=10**9) for _ in range(${SLIDERS})]\nw.VBox(sliders)`;
+const BURST = 50;
+const LOOP = [
+  'import time',
+  `for _b in range(${UPDATES} // ${BURST}):`,
+  `    for _i in range(_b * ${BURST} + 1, (_b + 1) * ${BURST} + 1):`,
+  `        sliders[_i % ${SLIDERS}].value = _i`,
+  '    time.sleep(0.005)',
+  'sys.executable',
+].join('\n');
+
+export async function run({ env, tmp }) {
+  const dir = path.join(tmp, 'doc-size');
+  mkdirSync(dir, { recursive: true });
+  const home = path.join(dir, 'quire-home');
+  const notebook = path.join(dir, 's5.ipynb');
+  const { connect } = await import('../../src-client/sdk/index.ts');
+  const client = await connect({ env: { ...env, QUIRE_HOME: home }, clientName: 'bench-doc-size' });
+  let roomId;
+  let python = null;
+  let loopMs;
+  try {
+    const nb = await client.openNotebook(notebook, { create: true });
+    roomId = nb.roomId;
+    await nb.execute(SETUP);
+    await nb.confirmSync();
+    const t0 = nowMs();
+    const res = await Promise.race([
+      nb.execute(LOOP),
+      sleep(300_000).then(() => {
+        throw new Error('the 100k-update loop did not finish within 300 s');
+      }),
+    ]);
+    if (res.status !== 'ok') throw new Error(`the update loop failed in the kernel: ${res.error?.evalue}`);
+    // `sys.executable` as the cell's result: its repr, a quoted path.
+    python = String(res.outputs.find((o) => o.output_type === 'execute_result')?.data?.['text/plain'] ?? '').slice(1, -1);
+    await nb.confirmSync(120_000);
+    loopMs = nowMs() - t0;
+    if (!nb.getWidgets().some((x) => x.state?.value === UPDATES)) throw new Error(`the replica never saw value ${UPDATES}`);
+    await nb.close();
+  } finally {
+    await client.stopDaemon().catch(() => undefined);
+    await client.close().catch(() => undefined);
+  }
+  const file = path.join(home, 'docs', `${roomId}.automerge`);
+  for (let i = 0; i < 50 && !existsSync(file); i++) await sleep(100);
+  if (!existsSync(file)) throw new Error(`the daemon wrote no snapshot at ${file}`);
+  const bytes = statSync(file).size;
+  const raw = new Uint8Array(readFileSync(file));
+  const loads = [];
+  let doc;
+  // The first load also compiles Automerge's wasm code paths: reported apart, not in the median.
+  for (let i = 0; i <= 5; i++) {
+    const t = nowMs();
+    doc = A.load(raw);
+    loads.push(nowMs() - t);
+  }
+  const firstLoadMs = loads.shift();
+  const changes = A.getAllChanges(doc).length;
+  return {
+    rows: [
+      { metric: `doc after ${UPDATES / 1000}k widget updates: recovery snapshot on disk`, unit: 'MB', quire: bytes / 1e6, anchor: null, goal: (q) => q < 2, goalText: '< 2 MB' },
+      { metric: `doc after ${UPDATES / 1000}k widget updates: A.load of that snapshot, median`, unit: 'ms', quire: median(loads), anchor: null, goal: (q) => q < 200, goalText: '< 200 ms' },
+      { metric: `doc after ${UPDATES / 1000}k widget updates: Automerge changes in its history`, unit: 'changes', quire: changes, anchor: null },
+    ],
+    details: { quire: { python, bytes, firstLoadMs, loadsMs: loads, changes, loopAndSyncMs: loopMs, snapshot: path.basename(file) } },
+  };
+}
