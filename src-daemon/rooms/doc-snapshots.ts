@@ -10,7 +10,7 @@
  */
 import * as A from '@automerge/automerge';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { abortCellRuns, checkSchemaVersion, isDirty, markKernelGone, setRecovery, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
 import type { Logger } from '../log';
@@ -24,8 +24,27 @@ export function fileFingerprint(path: string): string {
   }
 }
 
+/** What this daemon last wrote for a room: the base snapshot and the log appended since. */
+interface Written {
+  heads: A.Heads;
+  baseBytes: number;
+  logBytes: number;
+  chunks: number;
+}
+
+/** A log longer than this (and than the base) is folded into a new base snapshot. */
+const MIN_COMPACT_BYTES = 256 * 1024;
+const MAX_CHUNKS = 1000;
+
+/**
+ * Each room has a base snapshot (`<roomId>.automerge`, a full `A.save`) and a log of the
+ * changes since (`<roomId>.automerge.log`: u32 big-endian length + `A.saveSince` bytes per
+ * write). Appending costs what changed, not the whole doc — a full save of a 2 MB doc blocks
+ * the daemon for hundreds of ms. A torn last record (a crash mid-append) is ignored on restore.
+ */
 export class DocSnapshots {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly written = new Map<string, Written>();
 
   constructor(
     private readonly dir: string,
@@ -37,6 +56,8 @@ export class DocSnapshots {
 
   /** Records that the room's doc now matches the file as it is on disk. */
   setSource(roomId: string, path: string): void {
+    // The room's doc may be a new history (loaded from the file): never append to the old log.
+    this.written.delete(roomId);
     const file = join(this.dir, `${roomId}.json`);
     try {
       writeFileSync(`${file}.tmp`, JSON.stringify({ path, fingerprint: fileFingerprint(path) }), { mode: 0o600 });
@@ -55,11 +76,12 @@ export class DocSnapshots {
   restore(roomId: string, path: string, options: { liveKernel?: boolean } = {}): A.Doc<NotebookDoc> | null {
     const snapshot = join(this.dir, `${roomId}.automerge`);
     const source = join(this.dir, `${roomId}.json`);
+    this.written.delete(roomId); // whatever the room's doc becomes, its next snapshot starts a new base
     if (!existsSync(snapshot) || !existsSync(source)) return null;
     try {
       const recorded = JSON.parse(readFileSync(source, 'utf8')) as { path?: unknown; fingerprint?: unknown };
       if (recorded.path !== path || recorded.fingerprint !== fileFingerprint(path)) return null;
-      const doc = A.load<NotebookDoc>(new Uint8Array(readFileSync(snapshot)));
+      const doc = this.loadWithLog(snapshot, path);
       const problem = checkSchemaVersion(doc);
       if (problem) {
         this.logger.warn(`recovery snapshot of ${path} ignored: ${problem}`);
@@ -68,7 +90,8 @@ export class DocSnapshots {
       // Nothing unsaved and no live kernel: the file is the better source (it holds the saved widget state).
       const dirty = isDirty(doc);
       if (!dirty && !options.liveKernel) return null;
-      const snapshotAt = Math.round(statSync(snapshot).mtimeMs);
+      const log = `${snapshot}.log`;
+      const snapshotAt = Math.round(Math.max(statSync(snapshot).mtimeMs, existsSync(log) ? statSync(log).mtimeMs : 0));
       const restoredAt = Date.now();
       return A.change(doc, (d) => {
         if (options.liveKernel) abortCellRuns(d, restoredAt);
@@ -101,10 +124,46 @@ export class DocSnapshots {
   private write(roomId: string, doc: A.Doc<NotebookDoc>): void {
     const file = join(this.dir, `${roomId}.automerge`);
     try {
-      writeFileSync(`${file}.tmp`, A.save(doc), { mode: 0o600 });
+      const done = this.written.get(roomId);
+      if (done && done.logBytes <= Math.max(MIN_COMPACT_BYTES, done.baseBytes) && done.chunks < MAX_CHUNKS) {
+        const chunk = A.saveSince(doc, done.heads);
+        if (chunk.length === 0) return;
+        const record = Buffer.alloc(4 + chunk.length);
+        record.writeUInt32BE(chunk.length, 0);
+        record.set(chunk, 4);
+        appendFileSync(`${file}.log`, record, { mode: 0o600 });
+        done.heads = A.getHeads(doc);
+        done.logBytes += record.length;
+        done.chunks++;
+        return;
+      }
+      // First write of this daemon for the room, or a long log: a new base, then no log. A crash
+      // between the two leaves an old log whose changes the base already has (harmless to replay).
+      const base = A.save(doc);
+      writeFileSync(`${file}.tmp`, base, { mode: 0o600 });
       renameSync(`${file}.tmp`, file);
+      rmSync(`${file}.log`, { force: true });
+      this.written.set(roomId, { heads: A.getHeads(doc), baseBytes: base.length, logBytes: 0, chunks: 0 });
     } catch (err) {
+      this.written.delete(roomId); // start over with a full snapshot next time
       this.logger.warn(`snapshot of room ${roomId} failed: ${(err as Error).message}`);
     }
+  }
+
+  /** The base snapshot with every complete record of its log applied. */
+  private loadWithLog(snapshot: string, path: string): A.Doc<NotebookDoc> {
+    let doc = A.load<NotebookDoc>(new Uint8Array(readFileSync(snapshot)));
+    const log = `${snapshot}.log`;
+    if (!existsSync(log)) return doc;
+    const bytes = readFileSync(log);
+    let at = 0;
+    while (at + 4 <= bytes.length) {
+      const length = bytes.readUInt32BE(at);
+      if (at + 4 + length > bytes.length) break;
+      doc = A.loadIncremental(doc, new Uint8Array(bytes.subarray(at + 4, at + 4 + length)));
+      at += 4 + length;
+    }
+    if (at < bytes.length) this.logger.warn(`recovery log of ${path}: ignored a torn last record (${bytes.length - at} bytes)`);
+    return doc;
   }
 }

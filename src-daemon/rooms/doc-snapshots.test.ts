@@ -1,0 +1,94 @@
+/** Recovery snapshots: a base plus an append-only log, on real files and real Automerge docs. */
+import * as A from '@automerge/automerge';
+import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { editCellSource, getCellSource, initNotebookDoc, setCellSource, setDirty, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
+import { seededRandom } from '../../src-shared/testing/seeded-random';
+import { DocSnapshots } from './doc-snapshots';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'qsnap-'));
+  dirs.push(dir);
+  const notebook = join(dir, 'n.ipynb');
+  writeFileSync(notebook, '{}');
+  const warnings: string[] = [];
+  const logger = { info: () => {}, warn: (m: string) => warnings.push(m), error: () => {}, debug: () => {} };
+  const snapshots = new DocSnapshots(join(dir, 'docs'), logger as never, 10);
+  let doc = A.change(A.init<NotebookDoc>(), (d) =>
+    initNotebookDoc(d, {
+      nbformat: 4,
+      nbformatMinor: 5,
+      metadataJson: '{}',
+      extraJson: null,
+      cells: [{ id: 'c', cellType: 'code', source: '', metadataJson: '{}', executionCount: null, outputsJson: [], attachmentsJson: null, extraJson: null }],
+    }),
+  );
+  snapshots.setSource('room', notebook);
+  const append = (text: string) => {
+    doc = A.change(doc, (d) => {
+      const length = getCellSource(d, 'c')!.length;
+      editCellSource(d, 'c', [{ from: length, to: length, insert: text }]);
+      setDirty(d, true);
+    });
+    snapshots.flush('room', doc);
+  };
+  const edit = (text: string) => {
+    doc = A.change(doc, (d) => {
+      setCellSource(d, 'c', text);
+      setDirty(d, true);
+    });
+    snapshots.flush('room', doc);
+    return doc;
+  };
+  return { dir, notebook, snapshots, edit, append, warnings, base: join(dir, 'docs', 'room.automerge') };
+}
+
+describe('recovery snapshots', () => {
+  it('after the first full snapshot, writes append only the changes, and a restore replays them', () => {
+    const { snapshots, edit, notebook, base } = setup();
+    edit('x = 1');
+    const baseSize = statSync(base).size;
+    for (let i = 2; i <= 50; i++) edit(`x = ${i}`);
+    expect(statSync(base).size).toBe(baseSize); // the base was not rewritten
+    expect(statSync(`${base}.log`).size).toBeGreaterThan(0);
+    const restored = snapshots.restore('room', notebook)!;
+    expect(getCellSource(restored, 'c')).toBe('x = 50');
+  });
+
+  it('a torn last record (a crash mid-append) is ignored: everything before it is restored', () => {
+    const { snapshots, edit, notebook, base, warnings } = setup();
+    edit('a');
+    edit('ab');
+    edit('abc');
+    appendFileSync(`${base}.log`, Buffer.from([0, 0, 1, 0, 42, 42])); // claims 256 bytes, has 2
+    const restored = snapshots.restore('room', notebook)!;
+    expect(getCellSource(restored, 'c')).toBe('abc');
+    expect(warnings.join()).toMatch(/torn last record/);
+  });
+
+  it('a log longer than its base (and 256 KiB) is folded into a new base', () => {
+    const { snapshots, append, base, notebook } = setup();
+    append('start');
+    // Incompressible text: ~4 KiB of changes per write.
+    const random = seededRandom(7);
+    const text = () => Array.from({ length: 4096 }, () => String.fromCharCode(33 + Math.floor(random() * 90))).join('');
+    const logSizes: number[] = [];
+    for (let i = 0; i < 150; i++) {
+      append(text());
+      logSizes.push(statSync(`${base}.log`, { throwIfNoEntry: false })?.size ?? 0);
+    }
+    // The log grew, was folded (back to nothing) once it passed 256 KiB, and grew again.
+    const folded = logSizes.findIndex((size, i) => i > 0 && size < logSizes[i - 1]!);
+    expect(folded).toBeGreaterThan(0);
+    expect(logSizes[folded - 1]).toBeGreaterThan(256 * 1024);
+    expect(statSync(base).size).toBeGreaterThan(256 * 1024);
+    expect(getCellSource(snapshots.restore('room', notebook)!, 'c')?.length).toBe(5 + 150 * 4096);
+  });
+});
