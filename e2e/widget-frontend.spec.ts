@@ -65,6 +65,15 @@ function expectOneDriver({ count, span, monotonic }: { count: number; span: numb
   expect(monotonic).toBe(true);
 }
 
+/** Closes the driving window; Play must keep advancing from `next`, which then pauses it. */
+async function expectHandOver(quire: Quire, driving: NotebookPage, next: NotebookPage): Promise<void> {
+  await driving.page.close();
+  const before = Number(await kernel(quire, 'print(play.value)'));
+  await expect.poll(async () => Number(await kernel(quire, 'print(play.value)')), { timeout: 10_000 }).toBeGreaterThan(before + 2);
+  await family(next, 'animation').locator('.widget-play button').first().click(); // pause
+  await expect.poll(() => kernel(quire, 'print(play.playing)')).toBe('False');
+}
+
 test('Play advances once per notebook: two windows do not drive it twice; the next window takes over', async ({ quire }) => {
   const [one, two] = await openGallery(quire);
   // Started from the window that is not the driver: the driver still runs it.
@@ -72,11 +81,7 @@ test('Play advances once per notebook: two windows do not drive it twice; the ne
   for (const win of [one, two]) await expect.poll(async () => Number(await family(win, 'animation').getByRole('slider').getAttribute('aria-valuenow'))).toBeGreaterThan(3);
 
   // The driver window closes: window two takes over and Play keeps going.
-  await one.page.close();
-  const before = Number(await kernel(quire, 'print(play.value)'));
-  await expect.poll(async () => Number(await kernel(quire, 'print(play.value)')), { timeout: 10_000 }).toBeGreaterThan(before + 2);
-  await family(two, 'animation').locator('.widget-play button').first().click(); // pause
-  await expect.poll(() => kernel(quire, 'print(play.playing)')).toBe('False');
+  await expectHandOver(quire, one, two);
 });
 
 test('Play with windows in two host processes: the daemon elects one driver, so it still steps once per interval', async ({ quire }) => {
@@ -85,11 +90,7 @@ test('Play with windows in two host processes: the daemon elects one driver, so 
   await expect(family(other, 'animation')).toBeVisible({ timeout: 15_000 });
   expectOneDriver(await runPlay(quire, other));
   // The first host's only window closes (the host keeps the notebook open): the second host drives.
-  await one.page.close();
-  const before = Number(await kernel(quire, 'print(play.value)'));
-  await expect.poll(async () => Number(await kernel(quire, 'print(play.value)')), { timeout: 10_000 }).toBeGreaterThan(before + 2);
-  await family(other, 'animation').locator('.widget-play button').first().click(); // pause
-  await expect.poll(() => kernel(quire, 'print(play.playing)')).toBe('False');
+  await expectHandOver(quire, one, other);
 });
 
 test('FileUpload: bytes chosen in one window reach the kernel through the blob store; the other window sees the upload', async ({ quire }) => {
