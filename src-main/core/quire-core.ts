@@ -330,7 +330,6 @@ export class QuireCore {
     if (!entry) return { ok: false, error: `refused ${String(channel).slice(0, 100)}: the sender is not a registered Quire window` };
     const parsed = parseRequest(channel, payload);
     if (!parsed.ok) return { ok: false, error: parsed.error };
-    if (parsed.channel === 'widgets:driver') return { ok: true, result: { driver: entry.notebook.driver === windowId } };
     try {
       const session = await this.sessionOf(entry.notebook);
       return { ok: true, result: await this.dispatch(windowId, entry.notebook, session, parsed.channel, parsed.request) };
@@ -368,7 +367,8 @@ export class QuireCore {
         return { hash: await session.putBlob(new Uint8Array(Buffer.from(r.base64, 'base64'))) };
       }
       case 'widgets:driver':
-        throw new Error('widgets:driver is answered per window'); // handled in handle()
+        // Answered once the notebook is open: the daemon's election needs the session.
+        return { driver: nb.driver === windowId };
       case 'cell:execute': {
         const r = request as Request<'cell:execute'>;
         const [result] = await this.executeCells(windowId, session, [r.cellId]);
