@@ -77,7 +77,7 @@ function KernelPicker(props: { api: QuireApi; current: string | null; onError(me
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Listed once per window: onError is a new function on every render.
   }, [props.api]);
   const known = specs?.some((s) => s.name === props.current);
   return (

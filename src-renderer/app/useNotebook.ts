@@ -29,8 +29,7 @@ export function useNotebook(api: QuireApi): { notebook: NotebookSnapshot | null;
 
 /**
  * Applies a `notebook:changed` event: a full snapshot replaces the view; a partial one
- * replaces only the cells it carries (unchanged cells keep their objects, so their React
- * components skip rendering).
+ * replaces only the cells it carries; unchanged cells keep the objects they had.
  */
 export function mergeNotebook(current: NotebookSnapshot | null, update: NotebookSnapshot): NotebookSnapshot | null {
   if (!update.partial) return update;

@@ -2,7 +2,7 @@
  * One cell: prompt, editor (or rendered markdown), run state and timing, outputs, and the
  * cell toolbar JupyterLab shows on the active cell (move, change type, delete).
  */
-import { memo, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { QuireApi } from '../../src-shared/ipc/contract';
 import type { CellType, CellView as Cell } from '../../src-shared/schema/notebook-doc';
 import type { WidgetHost } from '../widgets/index';
@@ -41,7 +41,7 @@ interface Props {
   onError(message: string): void;
 }
 
-export const CellView = memo(function CellView(props: Props) {
+export function CellView(props: Props) {
   const { cell } = props;
   const busy = cell.run === 'running' || cell.run === 'queued';
   const prompt = busy ? '*' : (cell.executionCount ?? ' ');
@@ -127,7 +127,7 @@ export const CellView = memo(function CellView(props: Props) {
       )}
     </section>
   );
-});
+}
 
 /** "running 3 s", "queued", or the last run's duration, as JupyterLab's execution time. */
 function RunTime({ cell }: { cell: Cell }) {

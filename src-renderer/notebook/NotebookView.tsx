@@ -159,7 +159,6 @@ export function NotebookView(props: {
         await api.deleteCells(ids);
         if (after) select(after.id);
       }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [api, attempt, cells, select],
   );
 
@@ -206,7 +205,6 @@ export function NotebookView(props: {
         case 'undo-delete': {
           const last = deleted.current.pop();
           if (!last) return;
-          clipboard.current = [...clipboard.current];
           void attempt('Restoring cells', async () => {
             let at = Math.min(last.index, cells.length);
             for (const c of last.cells) await api.insertCell(at++, c.cellType, c.source);
