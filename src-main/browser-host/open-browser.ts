@@ -6,34 +6,20 @@
  * pointed at a 0600 file in a private temp dir that redirects to the URL, as Jupyter does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { findOnPath, isExecutable } from '../core/find-executable';
 
 export function hasDisplay(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
 }
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** QUIRE_CHROMIUM, else the first chromium / chromium-browser on PATH (null when none). */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.QUIRE_CHROMIUM) return executable(env.QUIRE_CHROMIUM) ? env.QUIRE_CHROMIUM : null;
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    for (const name of ['chromium', 'chromium-browser']) {
-      const candidate = join(dir, name);
-      if (executable(candidate)) return candidate;
-    }
-  }
-  return null;
+  if (env.QUIRE_CHROMIUM) return isExecutable(env.QUIRE_CHROMIUM) ? env.QUIRE_CHROMIUM : null;
+  return findOnPath(['chromium', 'chromium-browser'], env);
 }
 
 /** Can we open an app window here? With the reason when not. */

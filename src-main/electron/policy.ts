@@ -4,8 +4,8 @@
  * and how to start the daemon from inside Electron.
  */
 import { rendererCsp } from '../../src-shared/ipc/renderer-csp';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { findOnPath } from '../core/find-executable';
+import { isAbsolute, resolve } from 'node:path';
 
 export const APP_NAME = 'Quire';
 
@@ -77,15 +77,6 @@ export function parseRecent(json: string): string[] {
   }
 }
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * How to start a daemon from inside Electron. `process.execPath` is Electron, not Node: prefer a
  * real `node` on PATH (the daemon's native zeromq is built for Node), else run Electron as Node.
@@ -95,10 +86,7 @@ export function daemonLaunch(
   env: NodeJS.ProcessEnv,
   electronExecPath: string,
 ): { command: string[]; env: NodeJS.ProcessEnv } {
-  const nodeName = process.platform === 'win32' ? 'node.exe' : 'node';
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, nodeName);
-    if (executable(candidate)) return { command: [candidate, quireBin, 'daemon', '--detached'], env };
-  }
+  const node = findOnPath([process.platform === 'win32' ? 'node.exe' : 'node'], env);
+  if (node) return { command: [node, quireBin, 'daemon', '--detached'], env };
   return { command: [electronExecPath, quireBin, 'daemon', '--detached'], env: { ...env, ELECTRON_RUN_AS_NODE: '1' } };
 }
