@@ -18,10 +18,11 @@
 // Goal (issue 7): ≤ 0.8 × JupyterLab.
 import { deflateSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { median, nowMs } from '../lib/util.mjs';
 import { closeWindow, newWindow } from '../lib/browser.mjs';
+import { writeNotebookJson } from '../lib/notebook.mjs';
 
 export const title = 'open a 5 MB notebook (outputs, saved widgets) → interactive';
 const CELLS = 120;
@@ -95,17 +96,7 @@ function writeBigNotebook(file) {
     }
     cells.push({ id: `big-${i}`, cell_type: 'code', metadata: {}, execution_count: i + 1, outputs, source: `# cell ${i}\nprint('x' * 60)` });
   }
-  const nb = {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {
-      kernelspec: { name: 'python3', display_name: 'Python 3 (bench venv)', language: 'python' },
-      language_info: { name: 'python' },
-      widgets: { 'application/vnd.jupyter.widget-state+json': { version_major: 2, version_minor: 0, state: models } },
-    },
-    cells,
-  };
-  writeFileSync(file, JSON.stringify(nb, null, 1) + '\n');
+  writeNotebookJson(file, cells, { widgets: { 'application/vnd.jupyter.widget-state+json': { version_major: 2, version_minor: 0, state: models } } });
   return { bytes: statSync(file).size, models: Object.keys(models).length };
 }
 
