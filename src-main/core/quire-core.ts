@@ -39,6 +39,7 @@ import {
   getCellIds,
   getCells,
   getCellsById,
+  getCellSource,
   getCellSources,
   getCommIds,
   getNotebookKernelspec,
@@ -137,6 +138,7 @@ class OpenNotebook {
   /** Outlives reconnects, so editors keep their versions when the daemon comes back. */
   readonly text = new CellTextAuthority({
     sources: () => (this.session ? getCellSources(this.session.current) : new Map()),
+    source: (cellId) => (this.session ? getCellSource(this.session.current, cellId) : undefined),
     apply: (cellId, changes) => {
       if (!this.session) throw new Error('the notebook is reconnecting; the edit will be retried');
       const edits: TextEdit[] = [];
@@ -432,12 +434,12 @@ export class QuireCore {
         return null;
       case 'cell:pull': {
         const r = request as Request<'cell:pull'>;
-        this.observeText(nb);
+        this.observeText(nb, [r.cellId]);
         return nb.text.pull(r.cellId, r.version);
       }
       case 'cell:push': {
         const r = request as Request<'cell:push'>;
-        this.observeText(nb);
+        this.observeText(nb, [r.cellId]);
         const result = nb.text.push(r.cellId, r.version, r.updates);
         if (result.accepted) this.emit(nb, 'cell:text', { cellId: r.cellId, version: r.version, updates: r.updates });
         return result;
@@ -508,13 +510,14 @@ export class QuireCore {
   }
 
   /** Sends the windows the cell text that reached the replica other than through their editors. */
-  private observeText(nb: OpenNotebook): void {
-    for (const event of nb.text.observe()) this.emit(nb, 'cell:text', event);
+  private observeText(nb: OpenNotebook, only?: Iterable<string>): void {
+    if (!nb.session) return; // nothing to compare with while reconnecting
+    for (const event of nb.text.observe(only)) this.emit(nb, 'cell:text', event);
   }
 
   /** The notebook as windows see it; with `only`, just those cells (a partial update). */
   private snapshot(nb: OpenNotebook, session: NotebookSession, only?: ReadonlySet<string>): NotebookSnapshot {
-    this.observeText(nb);
+    this.observeText(nb, only);
     const doc = session.current;
     const cells = only ? getCellsById(doc, only) : getCells(doc);
     const sourceVersions: Record<string, number> = {};
@@ -722,7 +725,8 @@ export class QuireCore {
     nb.heads = heads;
     if (changes.comms) this.emit(nb, 'comms:changed', changes.comms);
     if (changes.notebook) {
-      this.observeText(nb);
+      // Only cells whose content changed can have new text; 'all' when cells came or went.
+      this.observeText(nb, changes.cells === 'all' ? undefined : changes.cells);
       if (changes.cells === 'all' || nb.changedCells === 'all') nb.changedCells = 'all';
       else for (const id of changes.cells) nb.changedCells.add(id);
       this.scheduleNotebookEvent(nb);

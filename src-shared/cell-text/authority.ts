@@ -23,6 +23,8 @@ const LOG_LIMIT = 1000;
 
 interface CellLog {
   text: Text;
+  /** `text` as a string, kept beside it: observe compares it on every doc change. */
+  string: string;
   /** Version of `updates[0]`; `base + updates.length` is the current version. */
   base: number;
   updates: { clientID: string; changes: ChangeSet }[];
@@ -32,6 +34,8 @@ interface CellLog {
 export interface CellTextStore {
   /** Current source of every cell, by id. */
   sources(): Map<string, string>;
+  /** Current source of one cell (undefined when there is no such cell). */
+  source(cellId: string): string | undefined;
   /** Applies `changes` (made against the cell's current source) to the replica. */
   apply(cellId: string, changes: ChangeSet): void;
 }
@@ -42,28 +46,37 @@ export class CellTextAuthority {
   constructor(private readonly store: CellTextStore) {}
 
   /**
-   * Brings the logs up to the replica: new cells start at version 0, removed cells are
-   * dropped, and text changed outside the authority becomes one foreign update per cell.
-   * Returns those updates so the caller can send them to the windows.
+   * Brings the logs up to the replica — for the cells in `only`, or for every cell: new cells
+   * start at version 0, removed cells are dropped, and text changed outside the authority
+   * becomes one foreign update per cell. Returns those updates for the windows.
    */
-  observe(): { cellId: string; version: number; updates: CellTextUpdate[] }[] {
-    const sources = this.store.sources();
+  observe(only?: Iterable<string>): { cellId: string; version: number; updates: CellTextUpdate[] }[] {
     const out: { cellId: string; version: number; updates: CellTextUpdate[] }[] = [];
-    for (const id of this.logs.keys()) if (!sources.has(id)) this.logs.delete(id);
-    for (const [id, source] of sources) {
-      const log = this.logs.get(id);
-      if (!log) {
-        this.logs.set(id, { text: Text.of(source.split('\n')), base: 0, updates: [] });
-        continue;
-      }
-      const current = log.text.toString();
-      if (current === source) continue;
-      const changes = minimalChange(current, source);
-      const version = this.versionOf(log);
-      this.append(log, FOREIGN_CLIENT, changes);
-      out.push({ cellId: id, version, updates: [{ clientID: FOREIGN_CLIENT, changes: changes.toJSON() }] });
+    if (only) {
+      for (const id of only) this.observeCell(id, this.store.source(id), out);
+      return out;
     }
+    const sources = this.store.sources();
+    for (const id of this.logs.keys()) if (!sources.has(id)) this.logs.delete(id);
+    for (const [id, source] of sources) this.observeCell(id, source, out);
     return out;
+  }
+
+  private observeCell(id: string, source: string | undefined, out: { cellId: string; version: number; updates: CellTextUpdate[] }[]): void {
+    const log = this.logs.get(id);
+    if (source === undefined) {
+      this.logs.delete(id);
+      return;
+    }
+    if (!log) {
+      this.logs.set(id, { text: Text.of(source.split('\n')), string: source, base: 0, updates: [] });
+      return;
+    }
+    if (log.string === source) return;
+    const changes = minimalChange(log.string, source);
+    const version = this.versionOf(log);
+    this.append(log, FOREIGN_CLIENT, changes);
+    out.push({ cellId: id, version, updates: [{ clientID: FOREIGN_CLIENT, changes: changes.toJSON() }] });
   }
 
   /** The cell's current version (after `observe`), or undefined for an unknown cell. */
@@ -74,14 +87,14 @@ export class CellTextAuthority {
 
   /** The cell's text as the authority knows it. */
   text(cellId: string): string | undefined {
-    return this.logs.get(cellId)?.text.toString();
+    return this.logs.get(cellId)?.string;
   }
 
   /** Updates after `version`, or the whole text when the editor is further behind than the log. */
   pull(cellId: string, version: number): CellTextPull {
     const log = this.requireLog(cellId);
     const current = this.versionOf(log);
-    if (version < log.base || version > current) return { reset: { version: current, text: log.text.toString() } };
+    if (version < log.base || version > current) return { reset: { version: current, text: log.string } };
     return {
       version,
       updates: log.updates.slice(version - log.base).map((u) => ({ clientID: u.clientID, changes: u.changes.toJSON() })),
@@ -121,6 +134,7 @@ export class CellTextAuthority {
 
   private append(log: CellLog, clientID: string, changes: ChangeSet): void {
     log.text = changes.apply(log.text);
+    log.string = log.text.toString();
     log.updates.push({ clientID, changes });
     if (log.updates.length > LOG_LIMIT) {
       const drop = log.updates.length - LOG_LIMIT;
