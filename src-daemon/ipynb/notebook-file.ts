@@ -30,6 +30,9 @@ import {
 import {
   blobRef,
   getCommIds,
+  getCommModel,
+  getCommOrigin,
+  getCommStateJson,
   initNotebookDoc,
   isBlobRef,
   putComm,
@@ -252,11 +255,12 @@ export function docToNotebook(doc: NotebookDoc, blobs?: BlobStore): Notebook {
  */
 function savedWidgetIds(doc: NotebookDoc): Set<string> {
   const ids = getCommIds(doc);
-  if (!ids.some((id) => doc.comms[id]!.origin === 'kernel')) return new Set(ids);
+  const live = ids.filter((id) => getCommOrigin(doc, id) === 'kernel');
+  if (live.length === 0) return new Set(ids);
   const keep = new Set<string>();
   const queue: string[] = [];
   const visit = (id: string) => {
-    if (!keep.has(id) && doc.comms[id]) {
+    if (!keep.has(id) && getCommOrigin(doc, id) !== undefined) {
       keep.add(id);
       queue.push(id);
     }
@@ -271,11 +275,10 @@ function savedWidgetIds(doc: NotebookDoc): Set<string> {
       Object.values(value).forEach(scan);
     }
   };
-  for (const id of getCommIds(doc)) if (doc.comms[id]!.origin === 'kernel') visit(id);
+  live.forEach(visit);
   for (const cell of doc.cells) for (const o of cell.outputs) scan(JSON.parse(text(o)));
   while (queue.length) {
-    const comm = doc.comms[queue.pop()!]!;
-    for (const key of Object.keys(comm.state)) scan(JSON.parse(text(comm.state[key])));
+    for (const json of Object.values(getCommStateJson(doc, queue.pop()!) ?? {})) scan(JSON.parse(json));
   }
   return keep;
 }
@@ -284,18 +287,18 @@ function widgetRecords(doc: NotebookDoc, blobs?: BlobStore): WidgetStateRecords 
   const records: WidgetStateRecords = {};
   const keep = savedWidgetIds(doc);
   for (const id of getCommIds(doc)) {
-    const comm = doc.comms[id]!;
-    if (text(comm.targetName) !== WIDGET_TARGET || !keep.has(id)) continue;
+    const comm = getCommModel(doc, id);
+    if (!comm || comm.targetName !== WIDGET_TARGET || !keep.has(id)) continue;
     const state: JsonObject = {};
     const buffers: { path: (string | number)[]; encoding: 'base64'; data: string }[] = [];
-    for (const key of Object.keys(comm.state)) {
-      const value = extractBuffers(parse(comm.state[key]), [key], buffers, blobs);
+    for (const [key, json] of Object.entries(getCommStateJson(doc, id) ?? {})) {
+      const value = extractBuffers(parse(json), [key], buffers, blobs);
       if (value !== undefined) state[key] = value;
     }
     records[id] = {
-      model_name: text(comm.modelName),
-      model_module: text(comm.modelModule),
-      model_module_version: text(comm.modelModuleVersion),
+      model_name: comm.modelName,
+      model_module: comm.modelModule,
+      model_module_version: comm.modelModuleVersion,
       state,
       ...(buffers.length ? { buffers } : {}),
     };

@@ -15,7 +15,9 @@ import type { JupyterMessage } from '../../src-shared/jupyter/messages';
 import {
   deleteComm,
   deleteCommsFrom,
+  getCommIds,
   getCommOrigin,
+  getCommStateJson,
   getCommStateText,
   putComm,
   setCommOrigin,
@@ -171,7 +173,7 @@ export class CommBridge {
       for (const [commId, traits] of this.pending) {
         // A comm opened after this flush was queued is created by an op further down the
         // queue: its traits wait for the flush queued after that comm_open (see onCommOpen).
-        if (!d.comms[commId] && this.kernelKnown.has(commId)) continue;
+        if (getCommOrigin(d, commId) === undefined && this.kernelKnown.has(commId)) continue;
         setCommStateJson(d, commId, Object.fromEntries(traits));
         this.pending.delete(commId);
       }
@@ -217,16 +219,16 @@ export class CommBridge {
     for (const [commId, comm] of live) {
       const known = new Map<string, string>();
       if (comm.stateJson) for (const [key, json] of Object.entries(comm.stateJson)) known.set(key, json);
-      else for (const key of Object.keys(doc.comms?.[commId]?.state ?? {})) known.set(key, getCommStateText(doc, commId, key)!);
+      else for (const [key, json] of Object.entries(getCommStateJson(doc, commId) ?? {})) known.set(key, json);
       this.kernelKnown.set(commId, known);
       this.trackOutputWidget(commId, Object.fromEntries(known));
     }
     this.host.enqueue((d) => {
-      for (const commId of Object.keys(d.comms)) {
+      for (const commId of getCommIds(d)) {
         if (!live.has(commId) && getCommOrigin(d, commId) === 'kernel') deleteComm(d, commId);
       }
       for (const [commId, comm] of live) {
-        if (d.comms[commId]) {
+        if (getCommOrigin(d, commId) !== undefined) {
           setCommOrigin(d, commId, 'kernel');
           if (comm.stateJson) setCommStateJson(d, commId, comm.stateJson);
         } else if (comm.stateJson) {

@@ -160,6 +160,34 @@ describe('comms', () => {
     expect(getComm(doc, 'a')?.state.value).toBe(5);
   });
 
+  it('opening a comm costs a fixed handful of ops, however many traits it has', () => {
+    const stateJson: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) stateJson[`trait_${i}`] = JSON.stringify({ i, list: [i, 'x'] });
+    const before = newDoc();
+    const after = A.change(before, (d) => {
+      putComm(d, 'w', { ...slider(1), stateJson });
+    });
+    const [change] = A.getChanges(before, after).map((c) => A.decodeChange(c));
+    // the comm map, `opened`, `origin`, the `state` map and the seq counter: not one op per trait.
+    expect(change!.ops.length).toBeLessThanOrEqual(5);
+    expect(Object.keys(getComm(after, 'w')!.state)).toHaveLength(40);
+    expect(getCommStateText(after, 'w', 'trait_7')).toBe(stateJson.trait_7);
+  });
+
+  it('a trait written after opening wins over the opened value, and survives save/load', () => {
+    let doc = A.change(newDoc(), (d) => {
+      putComm(d, 'w', slider(1));
+    });
+    doc = A.change(doc, (d) => {
+      setCommStateJson(d, 'w', { value: '2' });
+    });
+    doc = A.load<NotebookDoc>(A.save(doc));
+    expect(getComm(doc, 'w')?.state).toEqual({ value: 2, description: 'x' });
+    expect(getCommStateText(doc, 'w', 'value')).toBe('2');
+    expect(getCommStateText(doc, 'w', 'description')).toBe('"x"');
+    expect(getCommStateText(doc, 'w', 'missing')).toBeUndefined();
+  });
+
   it('setCommStateJson writes only changed keys and returns them', () => {
     let doc = A.change(newDoc(), (d) => {
       putComm(d, 'w', slider(1));

@@ -4,10 +4,12 @@ This module is the only Python code that knows paths inside the doc. Its readers
 exactly what the TypeScript accessors return (``get_comms`` ≡ ``getComms``: same records,
 sorted by ``seq``); the shared vectors in ``src-shared/protocol/vectors`` check both.
 
-Encoding (see the TypeScript module for the reasons): widget state is a map per comm with
-one entry per trait, each the trait's JSON text stored as an immutable string
-(``ImmutableString`` in JavaScript, ``ScalarType.Str`` here). Strings written as plain JS
-strings (cell ids, sources, ``origin``) are Automerge text; readers accept either.
+Encoding (see the TypeScript module for the reasons): a comm is one immutable string
+``opened`` (JSON of its model, seq and every trait's JSON text as opened) plus a map
+``state`` of traits written since, each the trait's JSON text stored as an immutable string
+(``ImmutableString`` in JavaScript, ``ScalarType.Str`` here), which win over ``opened``.
+Schema 1 comms (model and seq as fields, every trait in ``state``) are still read. Strings written as plain JS
+strings (cell ids, sources) are Automerge text; readers accept either.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ __all__ = [
 ]
 
 #: Bump with SCHEMA_VERSION in notebook-doc.ts; readers refuse a newer major.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _Entry = Optional[Tuple[Any, bytes]]
 
@@ -100,20 +102,59 @@ def _scalar(entry: _Entry) -> Any:
 # Read side
 
 
+def _opened(doc: Document, comm: bytes) -> Dict[str, Any]:
+    """``openedOf`` of notebook-doc.ts: the comm as opened (schema 2) or its schema 1 fields."""
+    entry = _get(doc, comm, "opened")
+    if entry is None:
+        seq = _scalar(_get(doc, comm, "seq"))
+        return {
+            "targetName": _text(doc, _get(doc, comm, "targetName")),
+            "modelModule": _text(doc, _get(doc, comm, "modelModule")),
+            "modelModuleVersion": _text(doc, _get(doc, comm, "modelModuleVersion")),
+            "modelName": _text(doc, _get(doc, comm, "modelName")),
+            "seq": seq if isinstance(seq, (int, float)) and not isinstance(seq, bool) else 0,
+            "state": {},
+        }
+    raw = _parse_json_text(doc, entry, None)
+    raw = raw if isinstance(raw, dict) else {}
+
+    def text_field(name: str) -> str:
+        value = raw.get(name)
+        return value if isinstance(value, str) else ""
+
+    seq = raw.get("seq")
+    state = raw.get("state")
+    return {
+        "targetName": text_field("targetName"),
+        "modelModule": text_field("modelModule"),
+        "modelModuleVersion": text_field("modelModuleVersion"),
+        "modelName": text_field("modelName"),
+        "seq": seq if isinstance(seq, (int, float)) and not isinstance(seq, bool) else 0,
+        "state": {k: v for k, v in state.items() if isinstance(v, str)} if isinstance(state, dict) else {},
+    }
+
+
+def _parse_trait(text: str) -> Any:
+    try:
+        return _jsjson.parse(text)
+    except ValueError:
+        return None
+
+
 def _comm_record(doc: Document, comm_id: str, comm: bytes) -> CommRecord:
-    state: Dict[str, Any] = {}
+    opened = _opened(doc, comm)
+    state: Dict[str, Any] = {key: _parse_trait(text) for key, text in opened["state"].items()}
     state_obj = _obj(doc, comm, "state")
     if state_obj is not None:
         for key in doc.keys(state_obj):
             state[key] = _parse_json_text(doc, _get(doc, state_obj, key), None)
-    seq = _scalar(_get(doc, comm, "seq"))
     return {
         "id": comm_id,
-        "targetName": _text(doc, _get(doc, comm, "targetName")),
-        "modelModule": _text(doc, _get(doc, comm, "modelModule")),
-        "modelModuleVersion": _text(doc, _get(doc, comm, "modelModuleVersion")),
-        "modelName": _text(doc, _get(doc, comm, "modelName")),
-        "seq": seq,
+        "targetName": opened["targetName"],
+        "modelModule": opened["modelModule"],
+        "modelModuleVersion": opened["modelModuleVersion"],
+        "modelName": opened["modelName"],
+        "seq": opened["seq"],
         "state": state,
     }
 
@@ -152,14 +193,16 @@ def get_comm_ids(doc: Document) -> List[str]:
 
 
 def get_comm_state_text(doc: Document, comm_id: str, key: str) -> Optional[str]:
-    """The raw JSON text of one trait, as stored."""
+    """The raw JSON text of one trait, as stored (written since opened, else as opened)."""
     comms = _obj(doc, ROOT, "comms")
     comm = _obj(doc, comms, comm_id) if comms is not None else None
-    state = _obj(doc, comm, "state") if comm is not None else None
-    if state is None:
+    if comm is None:
         return None
-    entry = _get(doc, state, key)
-    return None if entry is None else _text(doc, entry)
+    state = _obj(doc, comm, "state")
+    entry = _get(doc, state, key) if state is not None else None
+    if entry is not None:
+        return _text(doc, entry)
+    return _opened(doc, comm)["state"].get(key)
 
 
 def get_cells(doc: Document) -> List[CellView]:
@@ -271,10 +314,17 @@ def set_comm_state(doc: Document, comm_id: str, patch: Mapping[str, Any]) -> Opt
     state = _obj(doc, comm, "state") if comm is not None else None
     if state is None:
         return None
+    opened: Optional[Dict[str, str]] = None
     written = []
     for key, text in json_patch.items():
         current = _get(doc, state, key)
-        if current is not None and _text(doc, current) == text:
+        if current is not None:
+            known: Optional[str] = _text(doc, current)
+        else:
+            if opened is None:
+                opened = _opened(doc, comm)["state"]
+            known = opened.get(key)
+        if known == text:
             continue
         written.append(key)
     if written:

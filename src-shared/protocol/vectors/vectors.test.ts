@@ -275,6 +275,18 @@ function buildDoc(): A.Doc<NotebookDoc> {
   });
   doc = A.change(doc, (d) => {
     deleteComm(d, 'gone');
+    // A comm as schema 1 wrote it (a recovery snapshot from an older daemon): model and seq as
+    // fields, every trait in `state`. Readers still read it.
+    const imm = (s: string) => new A.ImmutableString(s);
+    (d.comms as Record<string, unknown>)['legacy-v1'] = {
+      targetName: imm('jupyter.widget'),
+      modelModule: imm('@jupyter-widgets/controls'),
+      modelModuleVersion: imm('2.0.0'),
+      modelName: imm('CheckboxModel'),
+      seq: 4.5,
+      origin: 'saved',
+      state: { value: imm('true'), description: imm('"old"') },
+    };
   });
   // Two writers at once: same trait (last writer wins, the same way in every replica) and
   // different traits (both kept).
