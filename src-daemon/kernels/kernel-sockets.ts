@@ -58,7 +58,10 @@ export class KernelSockets {
       for (const w of this.stdinWaiters) w();
       this.stdinWaiters.clear();
     });
-    this.iopub = new zmq.Subscriber({ linger: 0 });
+    // No receive limit: ZeroMQ's I/O thread keeps draining the kernel's IOPub into this process
+    // while JavaScript is busy (a doc change for 1000 new widgets), so a burst waits here rather
+    // than in the kernel, whose own send limit is lifted too (iopub-limit.ts).
+    this.iopub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 });
     this.iopub.subscribe();
     this.iopub.connect(url(options.ports.iopub_port));
 

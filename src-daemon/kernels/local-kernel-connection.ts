@@ -24,6 +24,7 @@ import {
   type ChannelPorts,
 } from './connection-file';
 import { Heartbeat } from './heartbeat';
+import { isIPythonKernel, LIFT_IOPUB_LIMIT } from './iopub-limit';
 import { AdoptedKernelProcess, describeExit, KernelProcess, readLogTail, type KernelProcessHandle } from './kernel-process';
 import { processIdentity, type KernelRecord, type KernelRecords } from './kernel-records';
 import { KernelSockets } from './kernel-sockets';
@@ -90,6 +91,8 @@ export class LocalKernelConnection implements KernelConnection {
   readonly connectionFile: string;
   readonly logFile: string;
   private _info: KernelInfo | undefined;
+  /** Executes the daemon sent for itself (iopub-limit.ts): one per kernel start. */
+  private readonly privateMsgIds = new Set<string>();
   private _status: KernelStatus = 'unknown';
 
   private readonly options: LocalKernelConnectionOptions;
@@ -316,6 +319,7 @@ export class LocalKernelConnection implements KernelConnection {
     try {
       this._info = await this.handshake(instance, signal, 'shell', HANDSHAKE_TIMEOUT_MS);
       await this.awaitStdin(instance);
+      if (isIPythonKernel(this._info)) await this.sendPrivate(instance, LIFT_IOPUB_LIMIT);
     } catch (error) {
       instance.stopping = true;
       await instance.process.kill();
@@ -542,8 +546,25 @@ export class LocalKernelConnection implements KernelConnection {
     return header.msg_id;
   }
 
+  /**
+   * Runs setup code of the daemon's own as a silent execute. Its messages (busy, idle, the
+   * reply) are the daemon's, not the notebook's: they never reach the room.
+   */
+  private async sendPrivate(instance: Instance, code: string): Promise<void> {
+    const msgId = randomUUID();
+    this.privateMsgIds.add(msgId);
+    await this.sendOn(instance, {
+      channel: 'shell',
+      msg_type: 'execute_request',
+      msg_id: msgId,
+      content: { code, silent: true, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: false },
+    });
+  }
+
   private handleMessage(instance: Instance, message: JupyterMessage): void {
     if (this.instance !== instance) return;
+    const parent = (message.parent_header as { msg_id?: unknown }).msg_id;
+    if (typeof parent === 'string' && this.privateMsgIds.has(parent)) return;
     if (message.channel === 'iopub' && message.header.msg_type === 'status') {
       const state = executionState(message.content.execution_state);
       if (state) {

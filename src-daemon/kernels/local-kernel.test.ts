@@ -132,6 +132,33 @@ describe('LocalKernelProvider with a real ipykernel', () => {
     expect(iopub.some((m) => isStatus(m, 'busy'))).toBe(true);
   });
 
+  it("lifts ipykernel's IOPub send limit, invisibly, after every start (iopub-limit.ts)", async () => {
+    const { kernel, events } = await launch();
+    const probe = [
+      'import zmq as _zmq, threading as _threading',
+      '_sock, _got, _done = get_ipython().kernel.iopub_thread, [], _threading.Event()',
+      '_sock.schedule(lambda: (_got.append(_sock.socket.getsockopt(_zmq.SNDHWM)), _done.set()))',
+      '_done.wait(10)',
+      'print(_got)',
+    ].join('\n');
+    // The daemon's own execute took no execution count and left no names behind.
+    const first = await execute(kernel, "print('zmq' in globals(), '_t' in globals())");
+    expect(first.reply.content).toMatchObject({ status: 'ok', execution_count: 1 });
+    expect(first.iopub.find((m) => m.header.msg_type === 'stream')?.content.text).toBe('False False\n');
+    const probed = await execute(kernel, probe);
+    expect(probed.iopub.find((m) => m.header.msg_type === 'stream')?.content.text).toBe('[0]\n');
+    // None of its messages reached listeners: every execute-related message answers one of ours.
+    const ours = new Set([first, probed].map((r) => r.reply.parent_header.msg_id));
+    const executeMessages = events.flatMap((e) =>
+      e.type === 'message' && ['execute_input', 'execute_reply', 'stream'].includes(e.message.header.msg_type) ? [e.message] : [],
+    );
+    expect(executeMessages.filter((m) => !ours.has(m.parent_header.msg_id as string))).toEqual([]);
+
+    await kernel.restart();
+    const again = await execute(kernel, probe);
+    expect(again.iopub.find((m) => m.header.msg_type === 'stream')?.content.text).toBe('[0]\n');
+  });
+
   it('reports busy and idle from iopub as status events', async () => {
     const { kernel, events } = await launch();
     await execute(kernel, '1 + 1');
