@@ -280,7 +280,7 @@ export class Daemon implements ConnectionHandler {
     if (room.clientCount > 0 || room.hasKernel) return;
     room.flush();
     room.dispose();
-    this.snapshots.flush(room.id, room.doc);
+    this.snapshots.close(room.id, room.doc);
     this.rooms.delete(room.id);
     this.options.logger.info(`room ${room.id} closed (${room.path})`);
   }

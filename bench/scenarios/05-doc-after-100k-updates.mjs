@@ -12,13 +12,14 @@
 // queue of 1000 messages: the newest updates are dropped before the daemon reads them, as they
 // would be for JupyterLab's server). Once the client's replica holds the last value the notebook
 // is closed (the daemon writes its snapshot when a room closes). Reported: the snapshot's size
-// on disk, the time `A.load` takes on those bytes (median of 5 after a first, warm-up load, in this
-// process), and how many
-// Automerge changes the doc's history holds.
+// on disk (its base and its log), the time a restore takes to load them (`readSnapshot`; median
+// of 5 after a first, warm-up load, in this process), and how many Automerge changes the doc's
+// history holds. A history of more than 10k changes is compacted when the room closes
+// (DocSnapshots.close); the kernel-driven updates here are coalesced far below that.
 // JupyterLab keeps no widget history (the kernel holds the state), so there is no anchor.
 // Goal (issue 7): < 2 MB (after compaction, if any), load < 200 ms.
 import * as A from '@automerge/automerge';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { median, nowMs, sleep } from '../lib/util.mjs';
 
@@ -73,14 +74,16 @@ export async function run({ env, tmp }) {
   const file = path.join(home, 'docs', `${roomId}.automerge`);
   for (let i = 0; i < 50 && !existsSync(file); i++) await sleep(100);
   if (!existsSync(file)) throw new Error(`the daemon wrote no snapshot at ${file}`);
-  const bytes = statSync(file).size;
-  const raw = new Uint8Array(readFileSync(file));
+  // The snapshot is a base plus a log of the changes since (doc-snapshots.ts): both count, and
+  // loading means what a restore does, the base with every log record applied.
+  const { readSnapshot } = await import('../../src-daemon/rooms/doc-snapshots.ts');
+  const bytes = statSync(file).size + (statSync(`${file}.log`, { throwIfNoEntry: false })?.size ?? 0);
   const loads = [];
   let doc;
   // The first load also compiles Automerge's wasm code paths: reported apart, not in the median.
   for (let i = 0; i <= 5; i++) {
     const t = nowMs();
-    doc = A.load(raw);
+    doc = readSnapshot(file);
     loads.push(nowMs() - t);
   }
   const firstLoadMs = loads.shift();
@@ -88,7 +91,7 @@ export async function run({ env, tmp }) {
   return {
     rows: [
       { metric: `doc after ${UPDATES / 1000}k widget updates: recovery snapshot on disk`, unit: 'MB', quire: bytes / 1e6, anchor: null, goal: (q) => q < 2, goalText: '< 2 MB' },
-      { metric: `doc after ${UPDATES / 1000}k widget updates: A.load of that snapshot, median`, unit: 'ms', quire: median(loads), anchor: null, goal: (q) => q < 200, goalText: '< 200 ms' },
+      { metric: `doc after ${UPDATES / 1000}k widget updates: loading that snapshot (base + log), median`, unit: 'ms', quire: median(loads), anchor: null, goal: (q) => q < 200, goalText: '< 200 ms' },
       { metric: `doc after ${UPDATES / 1000}k widget updates: Automerge changes in its history`, unit: 'changes', quire: changes, anchor: null },
     ],
     details: { quire: { python, bytes, firstLoadMs, loadsMs: loads, changes, loopAndSyncMs: loopMs, snapshot: path.basename(file) } },

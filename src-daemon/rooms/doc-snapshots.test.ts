@@ -4,9 +4,9 @@ import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { editCellSource, getCellSource, initNotebookDoc, setCellSource, setDirty, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
+import { editCellSource, getCellSource, getComms, getDocId, initNotebookDoc, putComm, setCellSource, setCommState, setDirty, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
 import { seededRandom } from '../../src-shared/testing/seeded-random';
-import { DocSnapshots } from './doc-snapshots';
+import { COMPACT_CHANGES, DocSnapshots } from './doc-snapshots';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -47,7 +47,9 @@ function setup() {
     snapshots.flush('room', doc);
     return doc;
   };
-  return { dir, notebook, snapshots, edit, append, warnings, base: join(dir, 'docs', 'room.automerge') };
+  const current = () => doc;
+  const change = (f: (d: NotebookDoc) => void) => (doc = A.change(doc, f));
+  return { dir, notebook, snapshots, edit, append, change, current, warnings, base: join(dir, 'docs', 'room.automerge') };
 }
 
 describe('recovery snapshots', () => {
@@ -90,5 +92,35 @@ describe('recovery snapshots', () => {
     expect(logSizes[folded - 1]).toBeGreaterThan(256 * 1024);
     expect(statSync(base).size).toBeGreaterThan(256 * 1024);
     expect(getCellSource(snapshots.restore('room', notebook)!, 'c')?.length).toBe(5 + 150 * 4096);
+  });
+
+  it('a room closing with a long history is written compacted: same notebook, one change, a new docId', () => {
+    const { snapshots, change, current, notebook } = setup();
+    change((d) => {
+      putComm(d, 'w', { targetName: 'jupyter.widget', modelModule: '@jupyter-widgets/controls', modelModuleVersion: '2.0.0', modelName: 'IntSliderModel', origin: 'kernel', stateJson: { value: '0', description: '"n"' } });
+    });
+    // A long session of separate edits, each its own change (a 60 Hz drag makes 60 a second).
+    for (let i = 1; i <= COMPACT_CHANGES; i++) change((d) => void setCommState(d, 'w', { value: i }));
+    change((d) => {
+      setCellSource(d, 'c', 'x = 1  # unsaved');
+      setDirty(d, true);
+    });
+    const long = current();
+    snapshots.close('room', long);
+    const restored = snapshots.restore('room', notebook)!;
+    expect(getCellSource(restored, 'c')).toBe('x = 1  # unsaved');
+    expect(getComms(restored)).toEqual(getComms(long));
+    expect(A.stats(restored).numChanges).toBeLessThanOrEqual(2); // the copy, and restore's own change
+    expect(getDocId(restored)).not.toBe(getDocId(long)); // an old replica cannot merge into it
+  });
+
+  it('a room closing with a short history keeps it (and its docId)', () => {
+    const { snapshots, edit, notebook } = setup();
+    const doc = edit('y = 2');
+    snapshots.close('room', doc);
+    const restored = snapshots.restore('room', notebook)!;
+    expect(getCellSource(restored, 'c')).toBe('y = 2');
+    expect(getDocId(restored)).toBe(getDocId(doc));
+    expect(A.stats(restored).numChanges).toBe(A.stats(doc).numChanges + 1);
   });
 });

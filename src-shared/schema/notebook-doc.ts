@@ -22,7 +22,7 @@
  * - Binary buffers never enter the doc: a value is replaced by `{ "$quireBlob": sha256 }`
  *   and the bytes live in the daemon's content-addressed blob store.
  */
-import { ImmutableString, splice, updateText } from '@automerge/automerge';
+import { from, ImmutableString, splice, toJS, updateText, type Doc } from '@automerge/automerge';
 import { isValidCellId } from '../ipynb/cell-id';
 
 /** Bump on breaking changes; readers refuse docs with a higher major than they know. */
@@ -284,18 +284,10 @@ function commStateJson(comm: CommDoc): Record<string, string> {
   return out;
 }
 
-function parseTrait(json: string): unknown {
-  try {
-    return JSON.parse(json);
-  } catch {
-    return null;
-  }
-}
-
 export function commRecord(id: string, comm: CommDoc): CommRecord {
   const opened = openedOf(comm);
   const state: Record<string, unknown> = {};
-  for (const [key, json] of Object.entries(commStateJson(comm))) state[key] = parseTrait(json);
+  for (const [key, json] of Object.entries(commStateJson(comm))) state[key] = parseJsonText(json, null);
   return {
     id,
     targetName: opened.targetName,
@@ -432,6 +424,22 @@ export function getKernel(doc: NotebookDoc): KernelView {
   };
 }
 
+function newDocId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The same notebook as a new history of one change, under a new docId. A long history (100k
+ * separate edits) takes Automerge hundreds of ms to load; the copy loads in a few. A replica of
+ * the old history cannot merge into the copy (`adopt` compares docIds), so only a doc with no
+ * replica attached may be replaced by it.
+ */
+export function compactNotebookDoc(doc: Doc<NotebookDoc>): Doc<NotebookDoc> {
+  const copy = toJS(doc);
+  copy.docId = newDocId();
+  return from(copy as unknown as Record<string, unknown>) as unknown as Doc<NotebookDoc>;
+}
+
 export function getDocId(doc: NotebookDoc): string | undefined {
   return typeof doc.docId === 'string' ? doc.docId : undefined;
 }
@@ -532,7 +540,7 @@ export interface NewNotebook {
 /** Fills an empty doc (from `Automerge.init()`) with a notebook. */
 export function initNotebookDoc(d: NotebookDoc, nb: NewNotebook): void {
   d.schemaVersion = SCHEMA_VERSION;
-  d.docId = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  d.docId = newDocId();
   d.nbformat = nb.nbformat;
   d.nbformatMinor = nb.nbformatMinor;
   d.metadata = imm(nb.metadataJson);
