@@ -218,7 +218,9 @@ function buildDocBytes(A) {
       });
     });
   }
-  // One change per comm_open, as the daemon records them.
+  // One change per comm_open, as the daemon recorded them when this decision was made (schema 1:
+  // one value per trait). Schema 2 writes a comm as one value (notebook-doc.ts), so today's docs
+  // are smaller than this one; the transport comparison does not depend on it.
   for (let w = 0; w < WIDGETS; w++) {
     doc = A.change(doc, (d) => {
       d.commSeq += 1;

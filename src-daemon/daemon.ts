@@ -57,6 +57,8 @@ export class Daemon implements ConnectionHandler {
   private readonly connections = new Set<ClientConnection>();
   private readonly blobs: BlobStore;
   private readonly snapshots: DocSnapshots;
+  /** Rooms a client left by losing its connection (not by closing the notebook): never compacted. */
+  private readonly keepHistory = new Set<string>();
   private server: Server | null = null;
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | null = null;
@@ -107,7 +109,11 @@ export class Daemon implements ConnectionHandler {
   onClose(conn: ClientConnection): void {
     this.connections.delete(conn);
     for (const room of this.rooms.values()) {
-      if (room.removePeer(conn)) this.maybeDropRoom(room);
+      if (room.removePeer(conn)) {
+        // This client may come back with its replica and merge it in (adopt): keep the history.
+        this.keepHistory.add(room.id);
+        this.maybeDropRoom(room);
+      }
     }
   }
 
@@ -280,7 +286,8 @@ export class Daemon implements ConnectionHandler {
     if (room.clientCount > 0 || room.hasKernel) return;
     room.flush();
     room.dispose();
-    this.snapshots.close(room.id, room.doc);
+    if (this.keepHistory.delete(room.id)) this.snapshots.flush(room.id, room.doc);
+    else this.snapshots.close(room.id, room.doc);
     this.rooms.delete(room.id);
     this.options.logger.info(`room ${room.id} closed (${room.path})`);
   }

@@ -3,6 +3,7 @@
  * Heartbeat lives in heartbeat.ts because its socket has a different life cycle.
  */
 import * as zmq from 'zeromq';
+import { IOPUB_HWM } from './iopub-limit';
 import type { Channel, JupyterMessage } from '../../src-shared/jupyter/messages';
 import type { ChannelPorts } from './connection-file';
 import { decodeMessage, type DecodeResult } from './wire';
@@ -58,10 +59,10 @@ export class KernelSockets {
       for (const w of this.stdinWaiters) w();
       this.stdinWaiters.clear();
     });
-    // No receive limit: ZeroMQ's I/O thread keeps draining the kernel's IOPub into this process
-    // while JavaScript is busy (a doc change for 1000 new widgets), so a burst waits here rather
-    // than in the kernel, whose own send limit is lifted too (iopub-limit.ts).
-    this.iopub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 });
+    // A limit as high as the kernel's (iopub-limit.ts): ZeroMQ's I/O thread keeps draining the
+    // kernel's IOPub into this process while JavaScript is busy (a doc change for 1000 new
+    // widgets), so a burst waits here rather than in the kernel.
+    this.iopub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: IOPUB_HWM });
     this.iopub.subscribe();
     this.iopub.connect(url(options.ports.iopub_port));
 

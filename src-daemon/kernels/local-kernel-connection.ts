@@ -185,6 +185,8 @@ export class LocalKernelConnection implements KernelConnection {
       }
       this._info = await this.handshake(instance, abort.signal, 'control', ADOPT_HANDSHAKE_TIMEOUT_MS);
       await this.awaitStdin(instance);
+      // A kernel from an older daemon may still have the default limit (queued if it is busy).
+      if (isIPythonKernel(this._info)) await this.sendPrivate(instance, LIFT_IOPUB_LIMIT);
     } catch (error) {
       instance.stopping = true;
       await this.releaseInstance(instance);

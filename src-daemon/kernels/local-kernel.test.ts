@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JupyterMessage } from '../../src-shared/jupyter/messages';
 import { findKernelSpecs, resolveKernelSpec } from './kernelspecs';
+import { IOPUB_HWM } from './iopub-limit';
 import { LocalKernelConnection, LocalKernelProvider } from './local-kernel';
 import type { KernelLogger } from './logger';
 import type { KernelEvent, KernelSpec } from './provider';
@@ -132,7 +133,7 @@ describe('LocalKernelProvider with a real ipykernel', () => {
     expect(iopub.some((m) => isStatus(m, 'busy'))).toBe(true);
   });
 
-  it("lifts ipykernel's IOPub send limit, invisibly, after every start (iopub-limit.ts)", async () => {
+  it("raises ipykernel's IOPub send limit, invisibly, after every start (iopub-limit.ts)", async () => {
     const { kernel, events } = await launch();
     const probe = [
       'import zmq as _zmq, threading as _threading',
@@ -146,7 +147,7 @@ describe('LocalKernelProvider with a real ipykernel', () => {
     expect(first.reply.content).toMatchObject({ status: 'ok', execution_count: 1 });
     expect(first.iopub.find((m) => m.header.msg_type === 'stream')?.content.text).toBe('False False\n');
     const probed = await execute(kernel, probe);
-    expect(probed.iopub.find((m) => m.header.msg_type === 'stream')?.content.text).toBe('[0]\n');
+    expect(probed.iopub.find((m) => m.header.msg_type === 'stream')?.content.text).toBe(`[${IOPUB_HWM}]\n`);
     // None of its messages reached listeners: every execute-related message answers one of ours.
     const ours = new Set([first, probed].map((r) => r.reply.parent_header.msg_id));
     const executeMessages = events.flatMap((e) =>
@@ -156,7 +157,7 @@ describe('LocalKernelProvider with a real ipykernel', () => {
 
     await kernel.restart();
     const again = await execute(kernel, probe);
-    expect(again.iopub.find((m) => m.header.msg_type === 'stream')?.content.text).toBe('[0]\n');
+    expect(again.iopub.find((m) => m.header.msg_type === 'stream')?.content.text).toBe(`[${IOPUB_HWM}]\n`);
   });
 
   it('reports busy and idle from iopub as status events', async () => {

@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { editCellSource, getCellSource, getComms, getDocId, initNotebookDoc, putComm, setCellSource, setCommState, setDirty, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
+import { SCHEMA_VERSION, editCellSource, getCellSource, getComms, getDocId, initNotebookDoc, putComm, setCellSource, setCommState, setDirty, type NotebookDoc } from '../../src-shared/schema/notebook-doc';
 import { seededRandom } from '../../src-shared/testing/seeded-random';
 import { COMPACT_CHANGES, DocSnapshots } from './doc-snapshots';
 
@@ -122,5 +122,15 @@ describe('recovery snapshots', () => {
     expect(getCellSource(restored, 'c')).toBe('y = 2');
     expect(getDocId(restored)).toBe(getDocId(doc));
     expect(A.stats(restored).numChanges).toBe(A.stats(doc).numChanges + 1);
+  });
+
+  it("restoring an older daemon's doc marks it with the current schema version", () => {
+    const { snapshots, change, current, notebook } = setup();
+    change((d) => {
+      d.schemaVersion = 1;
+      setDirty(d, true);
+    });
+    snapshots.flush('room', current());
+    expect(snapshots.restore('room', notebook)!.schemaVersion).toBe(SCHEMA_VERSION);
   });
 });

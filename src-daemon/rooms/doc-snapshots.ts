@@ -18,6 +18,7 @@ import {
   compactNotebookDoc,
   isDirty,
   markKernelGone,
+  SCHEMA_VERSION,
   setRecovery,
   type NotebookDoc,
 } from '../../src-shared/schema/notebook-doc';
@@ -104,6 +105,8 @@ export class DocSnapshots {
       const snapshotAt = Math.round(Math.max(statSync(snapshot).mtimeMs, existsSync(log) ? statSync(log).mtimeMs : 0));
       const restoredAt = Date.now();
       return A.change(doc, (d) => {
+        // An older daemon's doc: what this one writes from now on is the current schema.
+        if (d.schemaVersion < SCHEMA_VERSION) d.schemaVersion = SCHEMA_VERSION;
         if (options.liveKernel) abortCellRuns(d, restoredAt);
         else markKernelGone(d, restoredAt);
         // Only unsaved edits need the user's decision; a clean doc has nothing to recover.
@@ -132,13 +135,15 @@ export class DocSnapshots {
   }
 
   /**
-   * The room closed (no client, no kernel): its last snapshot. A long history — a long session
-   * of separate edits: 100k of them load in 200–500 ms — is written compacted, as one change
-   * under a new docId; with no replica attached nobody needs the old history to merge. (A crash
-   * keeps the history: replicas that outlived it resend their edits by merging.)
+   * The room closed (no client, no kernel) and every client closed the notebook itself, so no
+   * replica will come back to merge (the daemon calls `flush` instead when one lost its
+   * connection). A long unsaved history — a long session of separate edits: 100k of them load
+   * in 200–500 ms — is written compacted, as one change under a new docId. (A crash keeps the
+   * history: replicas that outlived it resend their edits by merging. A clean doc is not worth
+   * it: a restore loads the file instead.)
    */
   close(roomId: string, doc: A.Doc<NotebookDoc>): void {
-    if (A.stats(doc).numChanges > COMPACT_CHANGES) {
+    if (isDirty(doc) && A.stats(doc).numChanges > COMPACT_CHANGES) {
       const changes = A.stats(doc).numChanges;
       const started = Date.now();
       doc = compactNotebookDoc(doc);

@@ -48,6 +48,11 @@ export function NotebookView(props: {
   const keys = useRef(new CommandKeys());
   const clipboard = useRef<CopiedCell[]>([]);
   const deleted = useRef<{ index: number; cells: CopiedCell[] }[]>([]);
+  /**
+   * Escape and command keys the user pressed: they win over a focus still on its way (a request
+   * that creates a cell, an editor that mounts on the next frame).
+   */
+  const userActions = useRef(0);
   /** Where focus goes once a cell created here shows up in the doc. */
   const pendingFocus = useRef<{ cellId: string; mode: Mode } | null>(null);
 
@@ -81,23 +86,44 @@ export function NotebookView(props: {
       select(cellId);
       setMode('edit');
       setEditingMarkdown((s) => (s.has(cellId) ? s : new Set(s).add(cellId)));
-      // The editor of a rendered markdown cell mounts on the next render.
-      requestAnimationFrame(() => editors.current.get(cellId)?.focus(at));
+      // The editor of a rendered markdown cell mounts on the next render. An Escape or command
+      // key pressed before then wins: focusing the editor afterwards would re-enter edit mode.
+      const startedAt = userActions.current;
+      requestAnimationFrame(() => {
+        if (userActions.current === startedAt) editors.current.get(cellId)?.focus(at);
+      });
     },
     [select],
   );
 
-  // A cell created by this window: select (and maybe edit) it once the doc has it.
-  useEffect(() => {
+  // A cell created by this window: select (and maybe edit) it once the doc has it — which may
+  // be before the request that made it returns, so both the request and each doc update look.
+  const cellsNow = useRef(cells);
+  cellsNow.current = cells;
+  const applyPendingFocus = useCallback(() => {
     const want = pendingFocus.current;
-    if (!want || !cells.some((c) => c.id === want.cellId)) return;
+    if (!want || !cellsNow.current.some((c) => c.id === want.cellId)) return;
     pendingFocus.current = null;
     if (want.mode === 'edit') edit(want.cellId);
     else {
       select(want.cellId);
       focusCommand();
     }
-  }, [cells, edit, select, focusCommand]);
+  }, [edit, select, focusCommand]);
+  useEffect(applyPendingFocus, [cells, applyPendingFocus]);
+  const focusWhenCreated = useCallback(
+    (cellId: string, mode: Mode, startedAt: number) => {
+      if (userActions.current !== startedAt) return;
+      pendingFocus.current = { cellId, mode };
+      applyPendingFocus();
+    },
+    [applyPendingFocus],
+  );
+  const escape = useCallback(() => {
+    userActions.current++;
+    pendingFocus.current = null;
+    focusCommand();
+  }, [focusCommand]);
 
   const attempt = useCallback(
     async (what: string, action: () => Promise<unknown>) => {
@@ -113,10 +139,11 @@ export function NotebookView(props: {
   const insert = useCallback(
     (index: number, cellType: CellType = 'code', source?: string, then: Mode = 'edit') =>
       attempt('Inserting a cell', async () => {
+        const startedAt = userActions.current;
         const cellId = await api.insertCell(index, cellType, source);
-        pendingFocus.current = { cellId, mode: then };
+        focusWhenCreated(cellId, then, startedAt);
       }),
-    [api, attempt],
+    [api, attempt, focusWhenCreated],
   );
 
   const run = useCallback(
@@ -165,16 +192,21 @@ export function NotebookView(props: {
   const paste = useCallback(
     (index: number) =>
       attempt('Pasting cells', async () => {
+        const startedAt = userActions.current;
         let at = index;
         let lastId: string | null = null;
         for (const c of clipboard.current) lastId = await api.insertCell(at++, c.cellType, c.source);
-        if (lastId) pendingFocus.current = { cellId: lastId, mode: 'command' };
+        if (lastId) focusWhenCreated(lastId, 'command', startedAt);
       }),
-    [api, attempt],
+    [api, attempt, focusWhenCreated],
   );
 
   const perform = useCallback(
     (command: NotebookCommand) => {
+      // The user moved on: a cell still on its way (paste, insert) must not take the selection
+      // or the focus back from under the next keys (this command may start a new one).
+      userActions.current++;
+      pendingFocus.current = null;
       const ids = selected;
       switch (command) {
         case 'edit':
@@ -269,11 +301,12 @@ export function NotebookView(props: {
   const split = useCallback(
     (cellId: string, offset: number) =>
       attempt('Splitting the cell', async () => {
+        const startedAt = userActions.current;
         await props.hub.flush(cellId);
         const newId = await api.splitCell(cellId, offset);
-        pendingFocus.current = { cellId: newId, mode: 'edit' };
+        focusWhenCreated(newId, 'edit', startedAt);
       }),
-    [api, attempt, props.hub],
+    [api, attempt, props.hub, focusWhenCreated],
   );
 
   return (
@@ -322,7 +355,7 @@ export function NotebookView(props: {
             setMode('edit');
           }}
           onRun={(how) => void run([cell.id], how)}
-          onEscape={focusCommand}
+          onEscape={escape}
           onLeave={(direction) => {
             const next = cells[index + (direction === 'up' ? -1 : 1)];
             if (next) edit(next.id, direction === 'up' ? 'end' : 'start');

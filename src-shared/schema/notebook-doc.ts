@@ -253,7 +253,9 @@ function openedOf(comm: CommDoc): OpenedComm {
       state: {},
     };
   }
-  const cached = typeof stored === 'object' ? openedCache.get(stored) : undefined;
+  // Outside a change the same ImmutableString comes back on every read; inside one it does not.
+  const cacheable = typeof stored === 'object' && stored !== null;
+  const cached = cacheable ? openedCache.get(stored) : undefined;
   if (cached) return cached;
   const raw = parseJsonText(stored, null) as Partial<OpenedComm> | null;
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -269,7 +271,7 @@ function openedOf(comm: CommDoc): OpenedComm {
     seq: typeof raw?.seq === 'number' ? raw.seq : 0,
     state,
   };
-  if (typeof stored === 'object') openedCache.set(stored, opened);
+  if (cacheable) openedCache.set(stored, opened);
   return opened;
 }
 
@@ -585,9 +587,10 @@ export function setCommStateJson(d: NotebookDoc, id: string, patch: Record<strin
   const comm = d.comms[id];
   if (!comm) return [];
   const written: string[] = [];
+  let opened: OpenedComm | undefined; // parsed at most once per call (no cache inside a change)
   for (const [key, json] of Object.entries(patch)) {
     const current = comm.state[key];
-    const known = current !== undefined ? text(current) : openedOf(comm).state[key];
+    const known = current !== undefined ? text(current) : (opened ??= openedOf(comm)).state[key];
     if (known === json) continue;
     comm.state[key] = imm(json);
     written.push(key);
