@@ -21,7 +21,7 @@ import {
   mergeCells,
   moveCell,
   setCellSource,
-  getCommOrigin,
+  hasComm,
   setCellType,
   setCommState,
   type TextEdit,
@@ -236,7 +236,7 @@ export class NotebookSession {
 
   /** Changes widget traits in this replica; the daemon forwards them to the kernel. */
   updateWidget(commId: string, patch: Record<string, unknown>): void {
-    if (getCommOrigin(this.doc, commId) === undefined) throw new Error(`no widget ${commId} in ${this.path}`);
+    if (!hasComm(this.doc, commId)) throw new Error(`no widget ${commId} in ${this.path}`);
     const before = A.getHeads(this.doc);
     let patches: A.Patch[] | undefined;
     this.doc = A.change(this.doc, { patchCallback: (p) => (patches = p) }, (d) => {

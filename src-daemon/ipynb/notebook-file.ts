@@ -33,6 +33,7 @@ import {
   getCommModel,
   getCommOrigin,
   getCommStateJson,
+  hasComm,
   initNotebookDoc,
   isBlobRef,
   putComm,
@@ -260,7 +261,7 @@ function savedWidgetIds(doc: NotebookDoc): Set<string> {
   const keep = new Set<string>();
   const queue: string[] = [];
   const visit = (id: string) => {
-    if (!keep.has(id) && getCommOrigin(doc, id) !== undefined) {
+    if (!keep.has(id) && hasComm(doc, id)) {
       keep.add(id);
       queue.push(id);
     }

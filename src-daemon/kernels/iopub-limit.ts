@@ -21,11 +21,11 @@ export function isIPythonKernel(info: KernelInfo | undefined): boolean {
   return info?.implementation === 'ipython';
 }
 
-// Runs in a throwaway globals dict, so the user's namespace never sees a name from it; any
-// failure (a future ipykernel without `iopub_thread`, an interrupt) leaves the kernel as it was.
 /** Messages queued per IOPub subscriber, on both sides (the ZeroMQ default is 1000). */
 export const IOPUB_HWM = 100_000;
 
+// Runs in a throwaway globals dict, so the user's namespace never sees a name from it; any
+// failure (a future ipykernel without `iopub_thread`, an interrupt) leaves the kernel as it was.
 export const LIFT_IOPUB_LIMIT = `exec(${JSON.stringify(
   [
     'try:',

@@ -186,7 +186,7 @@ export class LocalKernelConnection implements KernelConnection {
       this._info = await this.handshake(instance, abort.signal, 'control', ADOPT_HANDSHAKE_TIMEOUT_MS);
       await this.awaitStdin(instance);
       // A kernel from an older daemon may still have the default limit (queued if it is busy).
-      if (isIPythonKernel(this._info)) await this.sendPrivate(instance, LIFT_IOPUB_LIMIT);
+      await this.raiseIopubLimit(instance);
     } catch (error) {
       instance.stopping = true;
       await this.releaseInstance(instance);
@@ -321,7 +321,7 @@ export class LocalKernelConnection implements KernelConnection {
     try {
       this._info = await this.handshake(instance, signal, 'shell', HANDSHAKE_TIMEOUT_MS);
       await this.awaitStdin(instance);
-      if (isIPythonKernel(this._info)) await this.sendPrivate(instance, LIFT_IOPUB_LIMIT);
+      await this.raiseIopubLimit(instance);
     } catch (error) {
       instance.stopping = true;
       await instance.process.kill();
@@ -546,6 +546,11 @@ export class LocalKernelConnection implements KernelConnection {
     );
     await instance.sockets.send(message.channel, frames);
     return header.msg_id;
+  }
+
+  /** ipykernel only: see iopub-limit.ts. */
+  private async raiseIopubLimit(instance: Instance): Promise<void> {
+    if (isIPythonKernel(this._info)) await this.sendPrivate(instance, LIFT_IOPUB_LIMIT);
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   getCommOrigin,
   getCommStateJson,
   getCommStateText,
+  hasComm,
   putComm,
   setCommOrigin,
   setCommStateJson,
@@ -173,7 +174,7 @@ export class CommBridge {
       for (const [commId, traits] of this.pending) {
         // A comm opened after this flush was queued is created by an op further down the
         // queue: its traits wait for the flush queued after that comm_open (see onCommOpen).
-        if (getCommOrigin(d, commId) === undefined && this.kernelKnown.has(commId)) continue;
+        if (!hasComm(d, commId) && this.kernelKnown.has(commId)) continue;
         setCommStateJson(d, commId, Object.fromEntries(traits));
         this.pending.delete(commId);
       }
@@ -228,7 +229,7 @@ export class CommBridge {
         if (!live.has(commId) && getCommOrigin(d, commId) === 'kernel') deleteComm(d, commId);
       }
       for (const [commId, comm] of live) {
-        if (getCommOrigin(d, commId) !== undefined) {
+        if (hasComm(d, commId)) {
           setCommOrigin(d, commId, 'kernel');
           if (comm.stateJson) setCommStateJson(d, commId, comm.stateJson);
         } else if (comm.stateJson) {

@@ -143,8 +143,8 @@ export class DocSnapshots {
    * it: a restore loads the file instead.)
    */
   close(roomId: string, doc: A.Doc<NotebookDoc>): void {
-    if (isDirty(doc) && A.stats(doc).numChanges > COMPACT_CHANGES) {
-      const changes = A.stats(doc).numChanges;
+    const changes = A.stats(doc).numChanges;
+    if (changes > COMPACT_CHANGES && isDirty(doc)) {
       const started = Date.now();
       doc = compactNotebookDoc(doc);
       this.written.delete(roomId); // a new history: a new base, never appended to the old log

@@ -119,9 +119,13 @@ export function NotebookView(props: {
     },
     [applyPendingFocus],
   );
-  const escape = useCallback(() => {
+  /** Escape or a command key: a focus still on its way must not take the window back. */
+  const userMovedOn = () => {
     userActions.current++;
     pendingFocus.current = null;
+  };
+  const escape = useCallback(() => {
+    userMovedOn();
     focusCommand();
   }, [focusCommand]);
 
@@ -203,10 +207,9 @@ export function NotebookView(props: {
 
   const perform = useCallback(
     (command: NotebookCommand) => {
-      // The user moved on: a cell still on its way (paste, insert) must not take the selection
-      // or the focus back from under the next keys (this command may start a new one).
-      userActions.current++;
-      pendingFocus.current = null;
+      // A cell still on its way (paste, insert) must not take the selection or the focus back
+      // from under the next keys (this command may start a new one).
+      userMovedOn();
       const ids = selected;
       switch (command) {
         case 'edit':

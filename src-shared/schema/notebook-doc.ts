@@ -72,13 +72,11 @@ export interface CommDoc {
   seq?: number;
 }
 
+/** A comm's model identity and seq: a CommRecord without its id and traits. */
+export type CommModel = Omit<CommRecord, 'id' | 'state'>;
+
 /** A comm as the kernel (or the file) opened it; stored as JSON text in `CommDoc.opened`. */
-interface OpenedComm {
-  targetName: string;
-  modelModule: string;
-  modelModuleVersion: string;
-  modelName: string;
-  seq: number;
+interface OpenedComm extends CommModel {
   /** trait → JSON text */
   state: Record<string, string>;
 }
@@ -275,6 +273,11 @@ function openedOf(comm: CommDoc): OpenedComm {
   return opened;
 }
 
+function modelOf(comm: CommDoc): CommModel {
+  const { state: _traits, ...model } = openedOf(comm);
+  return model;
+}
+
 function originOf(comm: CommDoc): CommOrigin {
   return text(comm.origin) === 'kernel' ? 'kernel' : 'saved';
 }
@@ -287,18 +290,9 @@ function commStateJson(comm: CommDoc): Record<string, string> {
 }
 
 export function commRecord(id: string, comm: CommDoc): CommRecord {
-  const opened = openedOf(comm);
   const state: Record<string, unknown> = {};
   for (const [key, json] of Object.entries(commStateJson(comm))) state[key] = parseJsonText(json, null);
-  return {
-    id,
-    targetName: opened.targetName,
-    modelModule: opened.modelModule,
-    modelModuleVersion: opened.modelModuleVersion,
-    modelName: opened.modelName,
-    seq: opened.seq,
-    state,
-  };
+  return { id, ...modelOf(comm), state };
 }
 
 /** All comms, sorted by `seq` so a model comes after the models it references. */
@@ -314,11 +308,13 @@ export function getComm(doc: NotebookDoc, id: string): CommRecord | undefined {
 }
 
 /** A comm's model identity and seq, without parsing its traits. */
-export function getCommModel(doc: NotebookDoc, id: string): Omit<CommRecord, 'id' | 'state'> | undefined {
+export function getCommModel(doc: NotebookDoc, id: string): CommModel | undefined {
   const comm = doc.comms?.[id];
-  if (!comm) return undefined;
-  const { targetName, modelModule, modelModuleVersion, modelName, seq } = openedOf(comm);
-  return { targetName, modelModule, modelModuleVersion, modelName, seq };
+  return comm ? modelOf(comm) : undefined;
+}
+
+export function hasComm(doc: NotebookDoc, id: string): boolean {
+  return doc.comms?.[id] !== undefined;
 }
 
 export function getCommOrigin(doc: NotebookDoc, id: string): CommOrigin | undefined {
@@ -1046,15 +1042,8 @@ export function replaceNotebookContent(d: NotebookDoc, source: NotebookDoc): voi
   const saved = Object.entries(source.comms ?? {}).sort(([, a], [, b]) => openedOf(a).seq - openedOf(b).seq);
   for (const [id, comm] of saved) {
     if (d.comms[id]) continue;
-    const opened = openedOf(comm);
-    putComm(d, id, {
-      targetName: opened.targetName,
-      modelModule: opened.modelModule,
-      modelModuleVersion: opened.modelModuleVersion,
-      modelName: opened.modelName,
-      origin: 'saved',
-      stateJson: commStateJson(comm),
-    });
+    const { seq: _seq, ...model } = modelOf(comm); // putComm gives it the next seq
+    putComm(d, id, { ...model, origin: 'saved', stateJson: commStateJson(comm) });
   }
 }
 
