@@ -11,6 +11,8 @@
 //   --keep     keep the run's temp dir (notebooks, logs, Quire home) and print its path
 //   --cpu-prof run Quire's daemon and hosts under `node --cpu-prof` (slower; for finding causes, not
 //              for the numbers): profiles go to bench/results/profiles/, summaries to the details
+//   --trace-hops have the daemon, the host and the page mark each update's hops
+//              (src-shared/hop-trace.ts); scenario 1 prints how long each hop took (lib/hops.mjs)
 //
 // Prints a table and writes bench/results/latest.json: [{ metric, unit, quire, anchor, ratio }]
 // (ratio = quire / anchor, lower is better; anchor null where JupyterLab has no equivalent),
@@ -27,6 +29,7 @@ import { ensureBenchVenv, VENV_PYTHON, VENV_SHARE_JUPYTER } from './lib/venv.mjs
 import { launchBrowser } from './lib/browser.mjs';
 import { QuireApp } from './lib/quire.mjs';
 import { summariseProfile } from './lib/profile.mjs';
+import { printHops } from './lib/hops.mjs';
 import { JupyterLabApp } from './lib/jupyterlab.mjs';
 
 register(); // the scenarios import the Node SDK's TypeScript sources (src-client/sdk)
@@ -39,6 +42,7 @@ const { values: opts } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'trace-hops': { type: 'boolean', default: false },
   },
 });
 const options = { rounds: Number(opts.rounds), n: Number(opts.n) };
@@ -109,6 +113,11 @@ async function main() {
     IPYTHONDIR: dirs.ipython,
     QUIRE_HOME: dirs['quire-home'],
   });
+  if (opts['trace-hops']) {
+    options.hopTraceDir = path.join(tmp, 'hops');
+    mkdirSync(options.hopTraceDir);
+    env.QUIRE_HOP_TRACE = options.hopTraceDir;
+  }
   const profileDir = path.join(RESULTS_DIR, 'profiles');
   const nodeArgs = opts['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   if (opts['cpu-prof']) {
@@ -171,6 +180,7 @@ async function main() {
 
   console.log(`\nQuire vs JupyterLab ${started.toISOString().slice(0, 10)} — ${details.machine.cpus} CPUs, ${details.machine.memGiB} GiB, ${details.machine.cpuModel}`);
   printTable(rows);
+  for (const [file, d] of Object.entries(details.scenarios)) if (d?.quire?.hops) printHops(`Quire, ${file}, hop by hop`, d.quire.hops);
   mkdirSync(RESULTS_DIR, { recursive: true });
   const latest = rows.map(({ metric, unit, quire, anchor, ratio }) => ({ metric, unit, quire, anchor, ratio }));
   writeFileSync(path.join(RESULTS_DIR, 'latest.json'), JSON.stringify(latest, null, 2) + '\n');

@@ -3,7 +3,7 @@
  * live-socket check refuse a second instance; socket and token are 0600 in a 0700 dir.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -14,6 +14,7 @@ import { DEFAULT_AUTOSAVE_MS, DEFAULT_FILE_POLL_MS } from './rooms/file-state';
 import { LocalKernelProvider } from './kernels/local-kernel';
 import { DEFAULT_ORPHAN_KERNEL_MS } from './kernels/kernel-registry';
 import { fileLogger, type Logger } from './log';
+import { startHopTrace } from '../src-shared/hop-trace';
 
 export class AlreadyRunningError extends Error {}
 
@@ -154,6 +155,8 @@ export async function main(argv: string[]): Promise<number> {
     return err instanceof AlreadyRunningError ? 3 : 1;
   }
   const log = fileLogger(running.paths.log, foreground);
+  const traceDir = process.env.QUIRE_HOP_TRACE; // set by `npm run bench -- --trace-hops`
+  if (traceDir) process.once('exit', startHopTrace((lines) => appendFileSync(join(traceDir, `daemon-${process.pid}.trace`), lines)));
   process.on('uncaughtException', (err) => {
     // A broken stdio pipe is not the daemon's problem; logging it would only repeat it.
     if ((err as NodeJS.ErrnoException).code === 'EPIPE') return;

@@ -32,6 +32,7 @@ import {
 } from '../src-shared/ipc/contract';
 import type { CommRecord } from '../src-shared/schema/notebook-doc';
 import { decodeHostMessage, encodeInvoke } from '../src-shared/ipc/websocket-wire';
+import { startHopTrace, traceHop } from '../src-shared/hop-trace';
 
 /** The few browser APIs used here (this file type-checks in the Node zone, without DOM types). */
 interface SocketLike {
@@ -193,7 +194,10 @@ class WebSocketTransport implements IpcTransport {
       else p.reject(new Error(msg.error));
       return;
     }
-    if (msg.event === 'comms:changed') this.remember(msg.payload as CommsChange);
+    if (msg.event === 'comms:changed') {
+      traceHop('window:comms-event');
+      this.remember(msg.payload as CommsChange);
+    }
     if (msg.event === 'host:status') this.status = msg.payload as HostStatus;
     this.dispatch(msg.event, msg.payload);
   }
@@ -238,6 +242,9 @@ function install(): void {
   url.hash = '';
   const api = Object.freeze(createQuireApi(new WebSocketTransport(url.href, g)));
   Object.defineProperty(globalThis, 'quire', { value: api, enumerable: true, configurable: false, writable: false });
+  // `npm run bench -- --trace-hops` puts this array in the page before it loads.
+  const hopSink = (globalThis as { __quireHopTrace?: unknown }).__quireHopTrace;
+  if (Array.isArray(hopSink)) startHopTrace((lines) => hopSink.push(lines), 100);
 }
 
 install();

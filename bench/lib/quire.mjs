@@ -80,6 +80,8 @@ export class QuireApp {
     this.hosts.set(notebook, hosts);
     hosts[host] ??= await this.serve(notebook);
     const page = await newWindow(this.browser);
+    // --trace-hops: the web preload records the page's marks into this (src-shared/hop-trace.ts).
+    if (this.env.QUIRE_HOP_TRACE) await page.addInitScript(() => (window.__quireHopTrace = []));
     const pages = this.pages.get(notebook) ?? [];
     pages.push(page);
     this.pages.set(notebook, pages);

@@ -45,12 +45,14 @@ export async function waitForSlider(pages, timeoutMs = 60_000) {
 
 /**
  * Runs the loop cell `rounds + 1` times from `driver` (the first round is a discarded warm-up)
- * and returns { samples: {label: [latency ms…]}, missing: {label: count}, python }.
+ * and returns { samples: {label: [latency ms…]}, missing: {label: count}, python }, and with
+ * `withUpdates` also updates: {label: [{value, kernel, page}…]} (the times behind each sample).
  */
-export async function runSliderLoop({ app, driver, pages, resultFile, rounds, n }) {
+export async function runSliderLoop({ app, driver, pages, resultFile, rounds, n, withUpdates = false }) {
   for (const page of Object.values(pages)) await installValueObserver(page);
   const samples = Object.fromEntries(Object.keys(pages).map((k) => [k, []]));
   const missing = Object.fromEntries(Object.keys(pages).map((k) => [k, 0]));
+  const updates = Object.fromEntries(Object.keys(pages).map((k) => [k, []]));
   let python = null;
   for (let round = 0; round <= rounds; round++) {
     removeFile(resultFile);
@@ -71,9 +73,12 @@ export async function runSliderLoop({ app, driver, pages, resultFile, rounds, n 
       for (const [value, kernelTime] of result.times) {
         const t = seen.get(value);
         if (t === undefined) missing[label]++;
-        else samples[label].push(t - kernelTime);
+        else {
+          samples[label].push(t - kernelTime);
+          updates[label].push({ value, kernel: kernelTime, page: t });
+        }
       }
     }
   }
-  return { samples, missing, python };
+  return withUpdates ? { samples, missing, updates, python } : { samples, missing, python };
 }

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { median, percentile } from '../lib/util.mjs';
 import { writeNotebook } from '../lib/notebook.mjs';
 import { runSliderLoop, sliderLoopCells, waitForSlider } from '../lib/slider-loop.mjs';
+import { hopBreakdown, readMarks } from '../lib/hops.mjs';
+import { sleep } from '../lib/util.mjs';
 
 export const title = 'kernel w.value = x → DOM, window 1';
 
@@ -21,7 +23,15 @@ async function measure(app, dir, options) {
     await app.runCell(window1, 0);
     await waitForSlider({ window1 });
     await app.waitIdle(window1);
-    return await runSliderLoop({ app, driver: window1, pages: { window1 }, resultFile, rounds: options.rounds, n: options.n });
+    const traced = Boolean(options.hopTraceDir) && app.name === 'quire';
+    const result = await runSliderLoop({ app, driver: window1, pages: { window1 }, resultFile, rounds: options.rounds, n: options.n, withUpdates: traced });
+    if (traced) {
+      await sleep(1000); // the processes write their marks every 500 ms, the page every 100 ms
+      const pageText = await window1.evaluate(() => (window.__quireHopTrace ?? []).join(''));
+      result.hops = hopBreakdown(readMarks(options.hopTraceDir, pageText), result.updates.window1);
+      delete result.updates; // the samples hold the same times
+    }
+    return result;
   } finally {
     await app.closeNotebook(notebook);
   }

@@ -36,6 +36,7 @@ import {
   type RecoveryView,
 } from '../../src-shared/schema/notebook-doc';
 import type { DaemonConnection } from './daemon-connection';
+import { traceHop } from '../../src-shared/hop-trace';
 
 /** The kernel asks for input during an execution this session started with stdin allowed. */
 export interface InputRequest {
@@ -107,6 +108,7 @@ export class NotebookSession {
   private readonly headWaiters = new Set<{ heads: string[]; resolve: () => void }>();
   private readonly disposers: (() => void)[] = [];
   private closed = false;
+  private replyQueued = false;
 
   private readonly driverListeners = new Set<(driver: boolean) => void>();
 
@@ -128,12 +130,28 @@ export class NotebookSession {
   // ---- sync ---------------------------------------------------------------------------
 
   private receiveSync(message: Uint8Array): void {
+    traceHop('replica:sync-received');
     const before = A.getHeads(this.doc);
     let patches: A.Patch[] | undefined;
     [this.doc, this.syncState] = A.receiveSyncMessage(this.doc, this.syncState, message, { patchCallback: (p) => (patches = p) });
-    this.sendSync();
+    traceHop('replica:sync-applied');
     this.notifyChange(before, patches);
     this.checkHeadWaiters();
+    this.replySoon();
+  }
+
+  /**
+   * The reply to the daemon waits one turn: listeners first (a host tells its windows in the
+   * turn its change listener queued), so the reply is not on the path from kernel to window,
+   * and the sync messages read in one turn get one reply.
+   */
+  private replySoon(): void {
+    if (this.replyQueued) return;
+    this.replyQueued = true;
+    setImmediate(() => {
+      this.replyQueued = false;
+      if (!this.closed) this.sendSync();
+    });
   }
 
   private notifyChange(before: A.Heads, patches?: A.Patch[]): void {
@@ -547,4 +565,5 @@ export class NotebookSession {
     }
   }
 }
+
 

@@ -7,6 +7,7 @@ import { IOPUB_HWM } from './iopub-limit';
 import type { Channel, JupyterMessage } from '../../src-shared/jupyter/messages';
 import type { ChannelPorts } from './connection-file';
 import { decodeMessage, type DecodeResult } from './wire';
+import { traceHop } from '../../src-shared/hop-trace';
 
 export interface KernelSocketsOptions {
   ip: string;
@@ -111,6 +112,7 @@ export class KernelSockets {
     try {
       // The iterator ends when the socket is closed, so close() is what stops the loop.
       for await (const frames of socket) {
+        if (channel === 'iopub') traceHop('daemon:iopub-frame');
         const result = decodeMessage(frames, this.options.key, channel);
         if (result.ok) this.options.onMessage(result.message);
         else this.options.onDropped(channel, result);

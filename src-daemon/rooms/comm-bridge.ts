@@ -28,6 +28,7 @@ import {
 import type { BlobStore } from '../blobs/blob-store';
 import type { Logger } from '../log';
 import { blobRefsToBuffers, buffersToBlobRefs, toBase64 } from './widget-buffers';
+import { traceHop } from '../../src-shared/hop-trace';
 
 export const WIDGET_TARGET = 'jupyter.widget';
 
@@ -126,6 +127,7 @@ export class CommBridge {
       case 'update':
       case 'echo_update': {
         const state = isRecord(data.state) ? { ...data.state } : {};
+        traceHop('daemon:comm-update', state.value);
         buffersToBlobRefs(state, data.buffer_paths, msg.buffers, this.host.blobs);
         this.applyKernelState(commId, jsonPerTrait(state), data.method === 'echo_update');
         return;

@@ -45,6 +45,7 @@ import { RoomError } from './room-error';
 import { StdinBroker, type StdinExecution } from './stdin';
 import { reattachLiveWidgets } from './widget-readoption';
 import { withNotebookMetadata } from '../ipynb/notebook-file';
+import { traceHop } from '../../src-shared/hop-trace';
 
 export { RoomError } from './room-error';
 
@@ -187,6 +188,7 @@ export class Room {
     this.commit(fn);
   }
 
+  /** Kernel traffic, already coalesced to one change per frame: its sync goes out at once. */
   private applyOps(ops: ((d: NotebookDoc) => void)[]): void {
     this.commit((d) => {
       for (const op of ops) {
@@ -197,10 +199,11 @@ export class Room {
           this.deps.logger.error(`room ${this.id}: doc update failed: ${(err as Error).stack ?? String(err)}`);
         }
       }
-    });
+    }, 'now');
   }
 
-  private commit(fn: (d: NotebookDoc) => void): void {
+  private commit(fn: (d: NotebookDoc) => void, sync: 'now' | 'soon' = 'soon'): void {
+    traceHop('daemon:commit-start');
     const before = A.getHeads(this.docValue);
     this.docValue = A.change(this.docValue, (d) => {
       this.currentDraft = d;
@@ -210,19 +213,26 @@ export class Room {
         this.currentDraft = null;
       }
     });
-    if (A.getHeads(this.docValue).join() !== before.join()) this.docChanged(before);
+    traceHop('daemon:committed');
+    if (A.getHeads(this.docValue).join() !== before.join()) this.docChanged(before, sync);
   }
 
-  private docChanged(before?: A.Heads): void {
+  /**
+   * `sync`: 'soon' coalesces the commits of one turn into one message per peer (a second
+   * message would wait for the peer's reply); 'now', for a commit that is the turn's only one,
+   * saves the peers a turn and runs before the bookkeeping below.
+   */
+  private docChanged(before?: A.Heads, sync: 'now' | 'soon' = 'soon'): void {
     if (before && !isDirty(this.docValue)) {
       const after = A.getHeads(this.docValue);
       if (A.diff(this.docValue, before, after).some((p) => pathDirties(p.path))) {
         this.docValue = A.change(this.docValue, (d) => setDirty(d, true));
       }
     }
+    if (sync === 'now') this.syncPeers();
+    else this.scheduleSync();
     this.deps.onDocChanged?.(this);
     this.fileState?.docChanged();
-    this.scheduleSync();
   }
 
   // ---- sync ------------------------------------------------------------------------
@@ -320,8 +330,12 @@ export class Room {
     this.syncScheduled = true;
     setImmediate(() => {
       this.syncScheduled = false;
-      for (const peer of this.peers.values()) this.syncPeer(peer);
+      this.syncPeers();
     });
+  }
+
+  private syncPeers(): void {
+    for (const peer of this.peers.values()) this.syncPeer(peer);
   }
 
   /**
@@ -336,6 +350,7 @@ export class Room {
     const [syncState, message] = A.generateSyncMessage(this.docValue, peer.syncState);
     peer.syncState = syncState;
     if (!message) return;
+    traceHop('daemon:sync-ready');
     peer.conn.sendSync(this.id, message);
     // Only a message that carries changes is sure to be answered (the peer's heads move); a
     // heads-only message may legitimately get no reply.
@@ -897,3 +912,4 @@ export class Room {
     this.writer.flushNow();
   }
 }
+

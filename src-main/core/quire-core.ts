@@ -50,6 +50,7 @@ import {
 import { CellTextAuthority } from '../../src-shared/cell-text/authority';
 import { everything, PendingChanges, sameHeads } from './doc-changes';
 import { ExtensionFiles, extensionUrlPath, findWidgetExtensions, labextensionDirs, type LabextensionSearch } from './labextensions';
+import { traceHop } from '../../src-shared/hop-trace';
 
 /** How the core reaches one window. `send` must not throw for a window that is going away. */
 export interface WindowSink {
@@ -723,7 +724,10 @@ export class QuireCore {
     nb.resyncAll = false;
     nb.collected = heads;
     nb.heads = heads;
-    if (changes.comms) this.emit(nb, 'comms:changed', changes.comms);
+    if (changes.comms) {
+      traceHop('host:event-ready');
+      this.emit(nb, 'comms:changed', changes.comms);
+    }
     if (changes.notebook) {
       // Only cells whose content changed can have new text; 'all' when cells came or went.
       this.observeText(nb, changes.cells === 'all' ? undefined : changes.cells);
