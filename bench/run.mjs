@@ -180,7 +180,9 @@ async function main() {
 
   console.log(`\nQuire vs JupyterLab ${started.toISOString().slice(0, 10)} — ${details.machine.cpus} CPUs, ${details.machine.memGiB} GiB, ${details.machine.cpuModel}`);
   printTable(rows);
-  for (const [file, d] of Object.entries(details.scenarios)) if (d?.quire?.hops) printHops(`Quire, ${file}, hop by hop`, d.quire.hops);
+  for (const [file, d] of Object.entries(details.scenarios)) {
+    for (const [label, hops] of Object.entries(d?.quire?.hops ?? {})) printHops(`Quire, ${file}, ${label}, hop by hop`, hops);
+  }
   mkdirSync(RESULTS_DIR, { recursive: true });
   const latest = rows.map(({ metric, unit, quire, anchor, ratio }) => ({ metric, unit, quire, anchor, ratio }));
   writeFileSync(path.join(RESULTS_DIR, 'latest.json'), JSON.stringify(latest, null, 2) + '\n');

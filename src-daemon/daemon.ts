@@ -286,10 +286,19 @@ export class Daemon implements ConnectionHandler {
     if (room.clientCount > 0 || room.hasKernel) return;
     room.flush();
     room.dispose();
-    if (this.keepHistory.delete(room.id)) this.snapshots.flush(room.id, room.doc);
-    else this.snapshots.close(room.id, room.doc);
+    this.writeLastSnapshot(room);
     this.rooms.delete(room.id);
     this.options.logger.info(`room ${room.id} closed (${room.path})`);
+  }
+
+  /**
+   * A room's last snapshot. Compacted (DocSnapshots.close) only when no replica can come back to
+   * merge into its history: no client attached, and none left by losing its connection.
+   */
+  private writeLastSnapshot(room: Room): void {
+    const replicaMayReturn = this.keepHistory.delete(room.id) || room.clientCount > 0;
+    if (replicaMayReturn) this.snapshots.flush(room.id, room.doc);
+    else this.snapshots.close(room.id, room.doc);
   }
 
   /** Shuts kernels down, persists docs, closes connections. Idempotent. */
@@ -302,7 +311,7 @@ export class Daemon implements ConnectionHandler {
           [...this.rooms.values()].map(async (room) => {
             room.flush();
             room.dispose();
-            this.snapshots.flush(room.id, room.doc);
+            this.writeLastSnapshot(room);
             await room.shutdownKernel();
           }),
         );

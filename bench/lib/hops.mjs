@@ -1,16 +1,17 @@
 // `--trace-hops`: takes scenario 1's latency apart, hop by hop, from the marks the daemon, the
 // host and the page write (src-shared/hop-trace.ts). One update is followed from the kernel's
 // `s.value = x` to the slider's aria-valuenow:
-//  - the daemon's comm-update mark carries the value, so it is found by value;
+//  - the daemon's comm-update mark carries the value, so it is found by value (the first within
+//    a second after the kernel set it: each scenario's kernel counts its values from 1001 again);
 //  - the iopub frame that carried it is the last frame mark before it;
 //  - every later hop is the first mark of that hop at or after the previous hop's time (one
 //    update in flight at a time: the loop sets a value every 100 ms, each takes < 20 ms);
 //  - the DOM time is the page's MutationObserver time for that value.
-// Only for one host with one window (scenario 1): with two hosts, "the first mark after" could
-// be the other host's.
+// Only for runs with one host (scenario 1, and scenario 2's two windows on one host): with two
+// hosts, "the first mark after" could be the other host's.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { median, percentile } from './util.mjs';
+import { median, percentile, sleep } from './util.mjs';
 
 const PATH = [
   'daemon:comm-update',
@@ -53,7 +54,7 @@ export function hopBreakdown(marks, updates) {
   const gaps = names.slice(1).map(() => []);
   let followed = 0;
   for (const u of updates) {
-    const arrival = marks['daemon:comm-update']?.find((m) => m.key === u.value)?.t;
+    const arrival = marks['daemon:comm-update']?.find((m) => m.key === u.value && m.t >= u.kernel && m.t < u.kernel + 1000)?.t;
     if (arrival === undefined || u.page === undefined) continue;
     const frame = marks['daemon:iopub-frame']?.filter((m) => m.t <= arrival).at(-1)?.t;
     const times = [u.kernel, frame, arrival];
@@ -65,6 +66,20 @@ export function hopBreakdown(marks, updates) {
   }
   const rows = gaps.map((g, i) => ({ hop: `${names[i]} → ${names[i + 1]}`, p50: median(g), p95: percentile(g, 95), max: percentile(g, 100) }));
   return { followed, of: updates.length, rows };
+}
+
+/**
+ * After a traced slider loop (`runSliderLoop(… withUpdates: true)`): the breakdown for each of
+ * `pages` ({label: page}), from its own page marks and the processes' marks in `dir`.
+ */
+export async function tracedHops(dir, pages, updates) {
+  await sleep(1000); // the processes write their marks every 500 ms, the pages every 100 ms
+  const out = {};
+  for (const [label, page] of Object.entries(pages)) {
+    const pageText = await page.evaluate(() => (window.__quireHopTrace ?? []).join(''));
+    out[label] = hopBreakdown(readMarks(dir, pageText), updates[label]);
+  }
+  return out;
 }
 
 export function printHops(title, { followed, of, rows }) {

@@ -9,8 +9,7 @@ import path from 'node:path';
 import { median, percentile } from '../lib/util.mjs';
 import { writeNotebook } from '../lib/notebook.mjs';
 import { runSliderLoop, sliderLoopCells, waitForSlider } from '../lib/slider-loop.mjs';
-import { hopBreakdown, readMarks } from '../lib/hops.mjs';
-import { sleep } from '../lib/util.mjs';
+import { tracedHops } from '../lib/hops.mjs';
 
 export const title = 'kernel w.value = x → DOM, window 1';
 
@@ -26,9 +25,7 @@ async function measure(app, dir, options) {
     const traced = Boolean(options.hopTraceDir) && app.name === 'quire';
     const result = await runSliderLoop({ app, driver: window1, pages: { window1 }, resultFile, rounds: options.rounds, n: options.n, withUpdates: traced });
     if (traced) {
-      await sleep(1000); // the processes write their marks every 500 ms, the page every 100 ms
-      const pageText = await window1.evaluate(() => (window.__quireHopTrace ?? []).join(''));
-      result.hops = hopBreakdown(readMarks(options.hopTraceDir, pageText), result.updates.window1);
+      result.hops = await tracedHops(options.hopTraceDir, { window1 }, result.updates);
       delete result.updates; // the samples hold the same times
     }
     return result;

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { median, percentile } from '../lib/util.mjs';
 import { writeNotebook } from '../lib/notebook.mjs';
 import { runSliderLoop, sliderLoopCells, waitForSlider } from '../lib/slider-loop.mjs';
+import { tracedHops } from '../lib/hops.mjs';
 
 export const title = 'kernel w.value = x → DOM, second window / second host';
 
@@ -34,7 +35,13 @@ async function measureQuire(quire, options, second) {
     const pages = { window1, [second === 'host' ? 'host2' : 'window2']: other };
     await waitForSlider(pages);
     await quire.waitIdle(window1);
-    return await runSliderLoop({ app: quire, driver: window1, pages, resultFile, rounds: options.rounds, n: options.n });
+    const traced = Boolean(options.hopTraceDir) && second === 'window'; // one host: see lib/hops.mjs
+    const result = await runSliderLoop({ app: quire, driver: window1, pages, resultFile, rounds: options.rounds, n: options.n, withUpdates: traced });
+    if (traced) {
+      result.hops = await tracedHops(options.hopTraceDir, pages, result.updates);
+      delete result.updates; // the samples hold the same times
+    }
+    return result;
   } finally {
     await quire.closeNotebook(notebook);
   }
