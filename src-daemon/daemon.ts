@@ -292,13 +292,12 @@ export class Daemon implements ConnectionHandler {
   }
 
   /**
-   * A room's last snapshot. Compacted (DocSnapshots.close) only when no replica can come back to
-   * merge into its history: no client attached, and none left by losing its connection.
+   * A room's last snapshot. Compacted only when no replica can come back to merge into its
+   * history: no client attached, and none left by losing its connection.
    */
   private writeLastSnapshot(room: Room): void {
     const replicaMayReturn = this.keepHistory.delete(room.id) || room.clientCount > 0;
-    if (replicaMayReturn) this.snapshots.flush(room.id, room.doc);
-    else this.snapshots.close(room.id, room.doc);
+    this.snapshots.close(room.id, room.doc, { compact: !replicaMayReturn });
   }
 
   /** Shuts kernels down, persists docs, closes connections. Idempotent. */
@@ -311,7 +310,7 @@ export class Daemon implements ConnectionHandler {
           [...this.rooms.values()].map(async (room) => {
             room.flush();
             room.dispose();
-            this.writeLastSnapshot(room);
+            this.writeLastSnapshot(room); // with the live widgets, restored as saved ones
             await room.shutdownKernel();
           }),
         );

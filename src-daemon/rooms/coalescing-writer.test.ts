@@ -98,6 +98,16 @@ describe('CoalescingWriter timing', () => {
     expect(calls).toEqual([['a'], ['b']]);
   });
 
+  it("tells apply whether the batch's own timer ran it or a caller flushed it first", async () => {
+    const calls: boolean[] = [];
+    const writer = new CoalescingWriter<null>((_ops, onTimer) => calls.push(onTimer), 150);
+    writer.enqueue(() => {});
+    await sleep(20); // the first batch after a quiet period goes on the next turn
+    writer.enqueue(() => {});
+    writer.flushNow(); // a caller with a change of its own
+    expect(calls).toEqual([true, false]);
+  });
+
   it('a custom frame length is honoured', async () => {
     const calls: number[] = [];
     const writer = new CoalescingWriter<null>((ops) => calls.push(ops.length), 150);

@@ -18,8 +18,9 @@ export class CoalescingWriter<D> {
   private lastFlush = 0;
   private window: number;
 
+  /** `onTimer`: the batch's own time came (nothing else is committing in this turn). */
   constructor(
-    private readonly apply: (ops: ((d: D) => void)[]) => void,
+    private readonly apply: (ops: ((d: D) => void)[], onTimer: boolean) => void,
     private readonly frameMs = FRAME_MS,
     private readonly maxFrameMs = Math.max(frameMs, MAX_FRAME_MS),
   ) {
@@ -33,10 +34,15 @@ export class CoalescingWriter<D> {
     // Quiet for longer than the grown window: back to one frame.
     if (now - this.lastFlush > this.window) this.window = this.frameMs;
     const wait = this.lastFlush + this.window - now;
-    this.timer = wait <= 0 ? setImmediate(() => this.flushNow()) : setTimeout(() => this.flushNow(), wait);
+    this.timer = wait <= 0 ? setImmediate(() => this.flush(true)) : setTimeout(() => this.flush(true), wait);
   }
 
+  /** Applies what is pending now: a caller about to make a change of its own, or to read the doc. */
   flushNow(): void {
+    this.flush(false);
+  }
+
+  private flush(onTimer: boolean): void {
     if (this.timer) {
       clearTimeout(this.timer as NodeJS.Timeout);
       clearImmediate(this.timer as NodeJS.Immediate);
@@ -47,7 +53,7 @@ export class CoalescingWriter<D> {
     this.ops = [];
     const started = Date.now();
     try {
-      this.apply(ops);
+      this.apply(ops, onTimer);
     } finally {
       const took = Date.now() - started;
       this.lastFlush = Date.now();

@@ -106,7 +106,12 @@ describe('recovery snapshots', () => {
       setDirty(d, true);
     });
     const long = current();
-    snapshots.close('room', long);
+    snapshots.close('room', long, { compact: false }); // a replica may come back: kept whole
+    const kept = snapshots.restore('room', notebook)!;
+    expect(getDocId(kept)).toBe(getDocId(long));
+    expect(A.stats(kept).numChanges).toBeGreaterThan(COMPACT_CHANGES);
+
+    snapshots.close('room', long, { compact: true });
     const restored = snapshots.restore('room', notebook)!;
     expect(getCellSource(restored, 'c')).toBe('x = 1  # unsaved');
     expect(getComms(restored)).toEqual(getComms(long));
@@ -114,10 +119,38 @@ describe('recovery snapshots', () => {
     expect(getDocId(restored)).not.toBe(getDocId(long)); // an old replica cannot merge into it
   });
 
+  it("writes nothing of a closed room's later changes (a stopping daemon's kernel shutdown) until it is opened again", async () => {
+    const { snapshots, edit, change, current, notebook } = setup();
+    const last = edit('y = 2');
+    snapshots.close('room', last, { compact: true });
+    change((d) => setCellSource(d, 'c', 'after the close'));
+    snapshots.schedule('room', current);
+    await new Promise((r) => setTimeout(r, 50)); // the interval here is 10 ms
+    expect(getCellSource(snapshots.restore('room', notebook)!, 'c')).toBe('y = 2');
+
+    snapshots.schedule('room', current); // restored: the room writes snapshots again
+    await new Promise((r) => setTimeout(r, 50));
+    expect(getCellSource(snapshots.restore('room', notebook)!, 'c')).toBe('after the close');
+  });
+
+  it('a doc that lacks the heads of the last snapshot (a new history) gets a new base, not a log of both', () => {
+    const { snapshots, edit, notebook } = setup();
+    edit('x = 1');
+    const other = A.change(A.init<NotebookDoc>(), (d) =>
+      initNotebookDoc(d, { nbformat: 4, nbformatMinor: 5, metadataJson: '{}', extraJson: null, cells: [{ id: 'c', cellType: 'code', source: 'other history', metadataJson: '{}', executionCount: null, outputsJson: [], attachmentsJson: null, extraJson: null }] }),
+    );
+    const written = A.change(other, (d) => setDirty(d, true));
+    snapshots.flush('room', written);
+    const restored = snapshots.restore('room', notebook)!;
+    expect(getCellSource(restored, 'c')).toBe('other history');
+    expect(getDocId(restored)).toBe(getDocId(other));
+    expect(A.stats(restored).numChanges).toBe(A.stats(written).numChanges + 1); // + restore's own change
+  });
+
   it('a room closing with a short history keeps it (and its docId)', () => {
     const { snapshots, edit, notebook } = setup();
     const doc = edit('y = 2');
-    snapshots.close('room', doc);
+    snapshots.close('room', doc, { compact: true });
     const restored = snapshots.restore('room', notebook)!;
     expect(getCellSource(restored, 'c')).toBe('y = 2');
     expect(getDocId(restored)).toBe(getDocId(doc));

@@ -56,6 +56,8 @@ export const COMPACT_CHANGES = 10_000;
 export class DocSnapshots {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly written = new Map<string, Written>();
+  /** Rooms whose last snapshot is written (`close`); opened again, they write snapshots again. */
+  private readonly closed = new Set<string>();
 
   constructor(
     private readonly dir: string,
@@ -69,6 +71,7 @@ export class DocSnapshots {
   setSource(roomId: string, path: string): void {
     // The room's doc may be a new history (loaded from the file): never append to the old log.
     this.written.delete(roomId);
+    this.closed.delete(roomId);
     const file = join(this.dir, `${roomId}.json`);
     try {
       writeFileSync(`${file}.tmp`, JSON.stringify({ path, fingerprint: fileFingerprint(path) }), { mode: 0o600 });
@@ -88,6 +91,7 @@ export class DocSnapshots {
     const snapshot = join(this.dir, `${roomId}.automerge`);
     const source = join(this.dir, `${roomId}.json`);
     this.written.delete(roomId); // whatever the room's doc becomes, its next snapshot starts a new base
+    this.closed.delete(roomId);
     if (!existsSync(snapshot) || !existsSync(source)) return null;
     try {
       const recorded = JSON.parse(readFileSync(source, 'utf8')) as { path?: unknown; fingerprint?: unknown };
@@ -119,7 +123,7 @@ export class DocSnapshots {
   }
 
   schedule(roomId: string, doc: () => A.Doc<NotebookDoc>): void {
-    if (this.timers.has(roomId)) return;
+    if (this.timers.has(roomId) || this.closed.has(roomId)) return;
     const timer = setTimeout(() => {
       this.timers.delete(roomId);
       this.write(roomId, doc());
@@ -135,29 +139,34 @@ export class DocSnapshots {
   }
 
   /**
-   * The room closed (no client, no kernel) and every client closed the notebook itself, so no
-   * replica will come back to merge (the daemon calls `flush` instead when one lost its
-   * connection). A long unsaved history — a long session of separate edits: 100k of them load
-   * in 200–500 ms — is written compacted, as one change under a new docId. (A crash keeps the
+   * The room's last snapshot: the room closed, or the daemon is stopping. Changes the room still
+   * makes afterwards (a stopping daemon shuts the kernel down after this, which drops its widgets
+   * from the doc) are not written: the snapshot keeps the widgets, restored as saved ones.
+   * `compact`: no replica can come back to merge (no client attached, none lost its connection).
+   * Then a long unsaved history — a long session of separate edits: 100k of them load in
+   * 200–500 ms — is written compacted, as one change under a new docId. (A crash keeps the
    * history: replicas that outlived it resend their edits by merging. A clean doc is not worth
    * it: a restore loads the file instead.)
    */
-  close(roomId: string, doc: A.Doc<NotebookDoc>): void {
+  close(roomId: string, doc: A.Doc<NotebookDoc>, { compact }: { compact: boolean }): void {
     const changes = A.stats(doc).numChanges;
-    if (changes > COMPACT_CHANGES && isDirty(doc)) {
+    if (compact && changes > COMPACT_CHANGES && isDirty(doc)) {
       const started = Date.now();
       doc = compactNotebookDoc(doc);
       this.written.delete(roomId); // a new history: a new base, never appended to the old log
       this.logger.info(`room ${roomId}: compacted its history of ${changes} changes in ${Date.now() - started} ms`);
     }
     this.flush(roomId, doc);
+    this.closed.add(roomId);
   }
 
   private write(roomId: string, doc: A.Doc<NotebookDoc>): void {
     const file = join(this.dir, `${roomId}.automerge`);
     try {
       const done = this.written.get(roomId);
-      if (done && done.logBytes <= Math.max(MIN_COMPACT_BYTES, done.baseBytes) && done.chunks < MAX_CHUNKS) {
+      // A log only continues the history it began with: a doc that lacks its heads (compacted, or
+      // reloaded from the file) gets a new base, or its log would carry a second history.
+      if (done && A.hasHeads(doc, done.heads) && done.logBytes <= Math.max(MIN_COMPACT_BYTES, done.baseBytes) && done.chunks < MAX_CHUNKS) {
         const chunk = A.saveSince(doc, done.heads);
         if (chunk.length === 0) return;
         const record = Buffer.alloc(4 + chunk.length);

@@ -114,7 +114,7 @@ export class Room {
     private readonly deps: RoomDeps,
   ) {
     this.docValue = doc;
-    this.writer = new CoalescingWriter<NotebookDoc>((ops) => this.applyOps(ops));
+    this.writer = new CoalescingWriter<NotebookDoc>((ops, onTimer) => this.applyOps(ops, onTimer ? 'now' : 'soon'));
     this.bridge = new CommBridge({
       enqueue: (op) => this.writer.enqueue(op),
       doc: () => this.docValue,
@@ -188,8 +188,12 @@ export class Room {
     this.commit(fn);
   }
 
-  /** Kernel traffic, already coalesced to one change per frame: its sync goes out at once. */
-  private applyOps(ops: ((d: NotebookDoc) => void)[]): void {
+  /**
+   * Kernel traffic, coalesced to one change per frame. When the batch's own timer applies it,
+   * nothing else commits in that turn and its sync goes out at once ('now'); when a caller
+   * flushes it before a change of its own, both go out together ('soon').
+   */
+  private applyOps(ops: ((d: NotebookDoc) => void)[], sync: 'now' | 'soon'): void {
     this.commit((d) => {
       for (const op of ops) {
         // One bad kernel message must not take the rest of the batch (or the room) with it.
@@ -199,7 +203,7 @@ export class Room {
           this.deps.logger.error(`room ${this.id}: doc update failed: ${(err as Error).stack ?? String(err)}`);
         }
       }
-    }, 'now');
+    }, sync);
   }
 
   private commit(fn: (d: NotebookDoc) => void, sync: 'now' | 'soon' = 'soon'): void {
@@ -219,8 +223,8 @@ export class Room {
 
   /**
    * `sync`: 'soon' coalesces the commits of one turn into one message per peer (a second
-   * message would wait for the peer's reply); 'now', for a commit that is the turn's only one,
-   * saves the peers a turn and runs before the bookkeeping below.
+   * message would wait for the peer's reply); 'now', only for a commit no other follows in its
+   * turn, saves the peers a turn and runs before the bookkeeping below.
    */
   private docChanged(before?: A.Heads, sync: 'now' | 'soon' = 'soon'): void {
     if (before && !isDirty(this.docValue)) {
