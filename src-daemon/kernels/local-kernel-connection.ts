@@ -51,6 +51,21 @@ const INTERRUPT_REPLY_TIMEOUT_MS = 10_000;
 const STDIN_CONNECT_MS = 5_000;
 /** Re-adopting a kernel a crashed daemon left: it is already running, so it answers fast or not at all. */
 const ADOPT_HANDSHAKE_TIMEOUT_MS = 20_000;
+/**
+ * Ports are chosen free and then released for the kernel to bind (ports.ts, as jupyter_client
+ * does): another process can take one in between, most often another kernel starting at the
+ * same moment. The kernel then exits with "Address already in use"; it is started again on
+ * new ports, at most this many times.
+ */
+const PORT_TAKEN_RETRIES = 2;
+
+/** The kernel's log says this start attempt (the text after its last start line) could not bind a port. */
+export function failedOnTakenPort(error: unknown): boolean {
+  if (!(error instanceof KernelStartError)) return false;
+  const start = error.logTail.lastIndexOf('quire: starting'); // absent when the traceback fills the tail
+  const attempt = start < 0 ? error.logTail : error.logTail.slice(start);
+  return /Address already in use/.test(attempt);
+}
 
 export interface LocalKernelConnectionOptions {
   spec: KernelSpec;
@@ -63,6 +78,8 @@ export interface LocalKernelConnectionOptions {
   records?: KernelRecords | undefined;
   /** Set to re-adopt the kernel this record describes instead of spawning one. */
   adopt?: KernelRecord | undefined;
+  /** Picks the five ports of a new kernel; ports.ts unless a test needs a taken one. */
+  findPorts?: ((count: number, host: string) => Promise<number[]>) | undefined;
 }
 
 /** Thrown when a kernel cannot be started; the message carries the tail of the kernel's log. */
@@ -276,14 +293,22 @@ export class LocalKernelConnection implements KernelConnection {
     const abort = new AbortController();
     this.startAbort = abort;
     try {
-      await this.startInstance(abort.signal);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.startInstance(abort.signal);
+          return;
+        } catch (error) {
+          if (attempt >= PORT_TAKEN_RETRIES || abort.signal.aborted || !failedOnTakenPort(error)) throw error;
+          this.logger.warn(`Kernel ${this.id}: another process took one of its ports before it could bind it; starting it again on new ports`);
+        }
+      }
     } finally {
       if (this.startAbort === abort) this.startAbort = undefined;
     }
   }
 
   private async startInstance(signal: AbortSignal): Promise<void> {
-    const ports = portsFrom(await findFreePorts(5, IP));
+    const ports = portsFrom(await (this.options.findPorts ?? findFreePorts)(5, IP));
     await writeConnectionFile(this.connectionFile, {
       ...ports,
       ip: IP,

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JupyterMessage } from '../../src-shared/jupyter/messages';
 import { findKernelSpecs, resolveKernelSpec } from './kernelspecs';
 import { IOPUB_HWM } from './iopub-limit';
+import { findFreePorts } from './ports';
 import { LocalKernelConnection, LocalKernelProvider } from './local-kernel';
 import type { KernelLogger } from './logger';
 import type { KernelEvent, KernelSpec } from './provider';
@@ -115,6 +117,32 @@ describe('LocalKernelProvider with a real ipykernel', () => {
   it('lists the venv python3 kernel', async () => {
     const local = new LocalKernelProvider({ runtimeDir, logger, prefixes: [path.join(repoRoot, '.venv')] });
     expect((await local.listSpecs()).map((s) => s.name)).toContain('python3');
+  });
+
+  it('starts again on new ports when another process took one before the kernel bound it', async () => {
+    // The race of ports.ts, made certain: the first five ports include one a server holds.
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen({ port: 0, host: '127.0.0.1', exclusive: true }, resolve));
+    const taken = (holder.address() as net.AddressInfo).port;
+    const picks: number[][] = [];
+    const racing = new LocalKernelProvider({
+      runtimeDir,
+      logger,
+      findPorts: async (count, host) => {
+        const free = await findFreePorts(count, host);
+        picks.push(picks.length === 0 ? [free[0]!, free[1]!, taken, free[3]!, free[4]!] : free);
+        return picks.at(-1)!;
+      },
+    });
+    try {
+      const kernel = await racing.launch(spec, { cwd: os.tmpdir() });
+      launched.add(kernel);
+      expect(picks).toHaveLength(2);
+      expect(warnings.some((w) => /took one of its ports/.test(w))).toBe(true);
+      expect((await execute(kernel, '1 + 1')).reply.content.status).toBe('ok');
+    } finally {
+      holder.close();
+    }
   });
 
   it('launches, completes the kernel_info handshake, and runs code', async () => {

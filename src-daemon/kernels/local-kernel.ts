@@ -15,6 +15,8 @@ export interface LocalKernelProviderOptions {
   /** Environment prefixes (a venv, sys.prefix) to search for kernelspecs. */
   prefixes?: string[];
   logger?: KernelLogger;
+  /** Picks a new kernel's five ports (default: free ones, ports.ts); for tests. */
+  findPorts?: (count: number, host: string) => Promise<number[]>;
   /** Heartbeat ping period; default 1 s. */
   heartbeatIntervalMs?: number;
   /** Kernel declared dead after this long without a heartbeat reply; default 3 s (three missed pings). */
@@ -83,6 +85,7 @@ export class LocalKernelProvider implements KernelProvider {
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 1_000,
       heartbeatTimeoutMs: this.options.heartbeatTimeoutMs ?? 3_000,
       records: this.records,
+      findPorts: this.options.findPorts,
     });
     await connection.start();
     return connection;
