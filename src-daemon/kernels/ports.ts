@@ -1,7 +1,7 @@
 /**
  * Free TCP ports for a kernel's five channels. Same approach as jupyter_client: bind port 0,
  * read the port, release it. There is a small window in which another process can take a
- * port; the kernel then fails to bind and the start error shows its log.
+ * port; the kernel then fails to bind, and LocalKernelConnection starts it again on new ports.
  */
 import net from 'node:net';
 
