@@ -32,11 +32,18 @@ function addMarks(marks, text) {
   }
 }
 
-/** Marks by hop, each list in time order: every *.trace file in `dir` plus the page's lines. */
-export function readMarks(dir, pageText) {
+/** The lines of every *.trace file in `dir` (the daemon's and the hosts'). */
+function readProcessTraces(dir) {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.trace'))
+    .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+    .join('');
+}
+
+/** Marks by hop, each list in time order, from trace lines. */
+export function parseMarks(...texts) {
   const marks = {};
-  for (const f of readdirSync(dir)) if (f.endsWith('.trace')) addMarks(marks, readFileSync(path.join(dir, f), 'utf8'));
-  addMarks(marks, pageText);
+  for (const text of texts) addMarks(marks, text);
   for (const list of Object.values(marks)) list.sort((a, b) => a.t - b.t);
   return marks;
 }
@@ -69,15 +76,16 @@ export function hopBreakdown(marks, updates) {
 }
 
 /**
- * After a traced slider loop (`runSliderLoop(… withUpdates: true)`): the breakdown for each of
- * `pages` ({label: page}), from its own page marks and the processes' marks in `dir`.
+ * After a traced slider loop (lib/slider-loop.mjs): the breakdown for each of `pages`
+ * ({label: page}), from its own page marks and the processes' marks in `dir`.
  */
 export async function tracedHops(dir, pages, updates) {
   await sleep(1000); // the processes write their marks every 500 ms, the pages every 100 ms
+  const processText = readProcessTraces(dir);
   const out = {};
   for (const [label, page] of Object.entries(pages)) {
     const pageText = await page.evaluate(() => (window.__quireHopTrace ?? []).join(''));
-    out[label] = hopBreakdown(readMarks(dir, pageText), updates[label]);
+    out[label] = hopBreakdown(parseMarks(processText, pageText), updates[label]);
   }
   return out;
 }

@@ -8,6 +8,7 @@
 import { waitForJsonFile, removeFile, sleep } from './util.mjs';
 import { collectValues, countSliders, installValueObserver } from './browser.mjs';
 import { py } from './notebook.mjs';
+import { tracedHops } from './hops.mjs';
 
 export function sliderLoopCells({ resultFile, n, gapSeconds }) {
   return [
@@ -46,9 +47,10 @@ export async function waitForSlider(pages, timeoutMs = 60_000) {
 /**
  * Runs the loop cell `rounds + 1` times from `driver` (the first round is a discarded warm-up)
  * and returns { samples: {label: [latency ms…]}, missing: {label: count}, python }, and with
- * `withUpdates` also updates: {label: [{value, kernel, page}…]} (the times behind each sample).
+ * `hopTraceDir` (a run with one Quire host under --trace-hops) also hops: {label: breakdown}
+ * (lib/hops.mjs).
  */
-export async function runSliderLoop({ app, driver, pages, resultFile, rounds, n, withUpdates = false }) {
+export async function runSliderLoop({ app, driver, pages, resultFile, rounds, n, hopTraceDir }) {
   for (const page of Object.values(pages)) await installValueObserver(page);
   const samples = Object.fromEntries(Object.keys(pages).map((k) => [k, []]));
   const missing = Object.fromEntries(Object.keys(pages).map((k) => [k, 0]));
@@ -80,5 +82,6 @@ export async function runSliderLoop({ app, driver, pages, resultFile, rounds, n,
       }
     }
   }
-  return withUpdates ? { samples, missing, updates, python } : { samples, missing, python };
+  if (!hopTraceDir) return { samples, missing, python };
+  return { samples, missing, python, hops: await tracedHops(hopTraceDir, pages, updates) };
 }

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { median, percentile } from '../lib/util.mjs';
 import { writeNotebook } from '../lib/notebook.mjs';
 import { runSliderLoop, sliderLoopCells, waitForSlider } from '../lib/slider-loop.mjs';
-import { tracedHops } from '../lib/hops.mjs';
 
 export const title = 'kernel w.value = x → DOM, window 1';
 
@@ -22,13 +21,8 @@ async function measure(app, dir, options) {
     await app.runCell(window1, 0);
     await waitForSlider({ window1 });
     await app.waitIdle(window1);
-    const traced = Boolean(options.hopTraceDir) && app.name === 'quire';
-    const result = await runSliderLoop({ app, driver: window1, pages: { window1 }, resultFile, rounds: options.rounds, n: options.n, withUpdates: traced });
-    if (traced) {
-      result.hops = await tracedHops(options.hopTraceDir, { window1 }, result.updates);
-      delete result.updates; // the samples hold the same times
-    }
-    return result;
+    const hopTraceDir = app.name === 'quire' ? options.hopTraceDir : undefined;
+    return await runSliderLoop({ app, driver: window1, pages: { window1 }, resultFile, rounds: options.rounds, n: options.n, hopTraceDir });
   } finally {
     await app.closeNotebook(notebook);
   }

@@ -19,7 +19,6 @@ import path from 'node:path';
 import { median, percentile } from '../lib/util.mjs';
 import { writeNotebook } from '../lib/notebook.mjs';
 import { runSliderLoop, sliderLoopCells, waitForSlider } from '../lib/slider-loop.mjs';
-import { tracedHops } from '../lib/hops.mjs';
 
 export const title = 'kernel w.value = x → DOM, second window / second host';
 
@@ -35,13 +34,8 @@ async function measureQuire(quire, options, second) {
     const pages = { window1, [second === 'host' ? 'host2' : 'window2']: other };
     await waitForSlider(pages);
     await quire.waitIdle(window1);
-    const traced = Boolean(options.hopTraceDir) && second === 'window'; // one host: see lib/hops.mjs
-    const result = await runSliderLoop({ app: quire, driver: window1, pages, resultFile, rounds: options.rounds, n: options.n, withUpdates: traced });
-    if (traced) {
-      result.hops = await tracedHops(options.hopTraceDir, pages, result.updates);
-      delete result.updates; // the samples hold the same times
-    }
-    return result;
+    const hopTraceDir = second === 'window' ? options.hopTraceDir : undefined; // one host only: see lib/hops.mjs
+    return await runSliderLoop({ app: quire, driver: window1, pages, resultFile, rounds: options.rounds, n: options.n, hopTraceDir });
   } finally {
     await quire.closeNotebook(notebook);
   }

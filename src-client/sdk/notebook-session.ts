@@ -565,5 +565,3 @@ export class NotebookSession {
     }
   }
 }
-
-

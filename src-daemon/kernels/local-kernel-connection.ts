@@ -60,7 +60,7 @@ const ADOPT_HANDSHAKE_TIMEOUT_MS = 20_000;
 const PORT_TAKEN_RETRIES = 2;
 
 /** The kernel's log says this start attempt (the text after its last start line) could not bind a port. */
-export function failedOnTakenPort(error: unknown): boolean {
+function failedOnTakenPort(error: unknown): boolean {
   if (!(error instanceof KernelStartError)) return false;
   const start = error.logTail.lastIndexOf('quire: starting'); // absent when the traceback fills the tail
   const attempt = start < 0 ? error.logTail : error.logTail.slice(start);

@@ -916,4 +916,3 @@ export class Room {
     this.writer.flushNow();
   }
 }
-
