@@ -34,9 +34,11 @@ export class KernelSockets {
   private readonly loops: Promise<void>[] = [];
   private closed = false;
   /**
-   * The kernel's stdin ROUTER drops an input_request addressed to an identity whose stdin
-   * connection is not up yet, and input() then waits forever. Shell answering kernel_info
-   * does not prove stdin connected (each socket retries on its own timer), so it is tracked.
+   * The kernel's stdin ROUTER drops an input_request addressed to an identity it does not know
+   * yet, and input() then waits forever. It learns the identity from the ZMTP handshake, not
+   * from the TCP connect (which comes first and was what this once waited for). Shell
+   * answering kernel_info does not prove stdin is up either: each socket reconnects on its
+   * own timer.
    */
   private stdinUp = false;
   private readonly stdinWaiters = new Set<() => void>();
@@ -45,21 +47,24 @@ export class KernelSockets {
     const url = (port: number) => `tcp://${options.ip}:${port}`;
     // linger 0: pending messages to a kernel we are closing on are worthless, and a
     // lingering socket can keep the process from exiting.
-    const dealer = (port: number) => {
+    const dealer = (port: number, beforeConnect?: (socket: zmq.Dealer) => void) => {
       const socket = new zmq.Dealer({ linger: 0, routingId: options.routingId });
+      beforeConnect?.(socket);
       socket.connect(url(port));
       return socket;
     };
     this.dealers = {
       shell: dealer(options.ports.shell_port),
       control: dealer(options.ports.control_port),
-      stdin: dealer(options.ports.stdin_port),
+      // The monitor is attached before connecting, or a fast handshake could go unseen.
+      stdin: dealer(options.ports.stdin_port, (socket) =>
+        socket.events.on('handshake', () => {
+          this.stdinUp = true;
+          for (const w of this.stdinWaiters) w();
+          this.stdinWaiters.clear();
+        }),
+      ),
     };
-    this.dealers.stdin.events.on('connect', () => {
-      this.stdinUp = true;
-      for (const w of this.stdinWaiters) w();
-      this.stdinWaiters.clear();
-    });
     // A limit as high as the kernel's (iopub-limit.ts): ZeroMQ's I/O thread keeps draining the
     // kernel's IOPub into this process while JavaScript is busy (a doc change for 1000 new
     // widgets), so a burst waits here rather than in the kernel.
@@ -75,7 +80,7 @@ export class KernelSockets {
     );
   }
 
-  /** Resolves true once the stdin socket has connected to the kernel, false after `timeoutMs`. */
+  /** Resolves true once the stdin socket has completed its handshake with the kernel, false after `timeoutMs`. */
   whenStdinConnected(timeoutMs: number): Promise<boolean> {
     if (this.stdinUp) return Promise.resolve(true);
     return new Promise((resolve) => {
