@@ -3,7 +3,7 @@
  * socket, and the real CLI as separate processes.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,8 @@ export async function startTestDaemon(
   });
   if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${stderr}`);
   const clients: QuireClient[] = [];
+  const diagnostics = { home, stderr: () => stderr };
+  liveDaemons.add(diagnostics);
   return {
     home,
     env,
@@ -98,9 +100,42 @@ export async function startTestDaemon(
         child.kill('SIGTERM');
         await waitFor(() => child.exitCode !== null || child.signalCode !== null, 'the daemon to exit', 15_000).catch(() => child.kill('SIGKILL'));
       }
+      liveDaemons.delete(diagnostics);
       if (!options.keepHome) rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** Daemons started and not yet stopped in this test file, for `describeLiveDaemons`. */
+const liveDaemons = new Set<{ home: string; stderr: () => string }>();
+
+/**
+ * What each live daemon and its kernels logged (the tails): a test that failed in CI can only
+ * be understood from this, since the daemon's home is deleted when the file ends.
+ */
+export function describeLiveDaemons(maxLines = 60): string {
+  const tail = (text: string) => text.trimEnd().split('\n').slice(-maxLines).join('\n');
+  const sections: string[] = [];
+  for (const d of liveDaemons) {
+    sections.push(`--- daemon in ${d.home}, stderr:\n${tail(d.stderr()) || '(empty)'}`);
+    for (const log of kernelLogs(d.home)) sections.push(`--- ${log}:\n${tail(readFileSync(log, 'utf8'))}`);
+  }
+  return sections.join('\n');
+}
+
+function kernelLogs(dir: string, depth = 3): string[] {
+  if (depth === 0) return [];
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) return kernelLogs(full, depth - 1);
+    return /^kernel-.*\.log$/.test(e.name) ? [full] : [];
+  });
 }
 
 /** Resident and peak-resident memory of a process, in bytes (Linux /proc). */

@@ -44,6 +44,7 @@ export class StdinBroker {
       return;
     }
     exec.pendingInput = msg.header;
+    this.host.logger.info(`room ${this.host.id}: the kernel asks ${requester.conn.clientName} for input (cell ${exec.cellId ?? 'none'})`);
     requester.conn.sendBroadcast({
       event: 'input-request',
       roomId: this.host.id,
@@ -65,6 +66,7 @@ export class StdinBroker {
     const parent = exec.pendingInput;
     exec.pendingInput = null;
     await kernel.send({ channel: 'stdin', msg_type: 'input_reply', content: { value }, parent_header: parent });
+    this.host.logger.info(`room ${this.host.id}: input reply from ${conn.clientName} sent to the kernel`);
     return true;
   }
 
