@@ -232,8 +232,12 @@ export class LocalKernelConnection implements KernelConnection {
     if (this.restarting) return;
     const instance = this.runningInstance('interrupt it');
     if (this.spec.interrupt_mode === 'message') {
-      const msgId = await this.sendOn(instance, { channel: 'control', msg_type: 'interrupt_request', content: {} });
-      const reply = await this.waitForReply(instance, msgId, 'interrupt_reply', INTERRUPT_REPLY_TIMEOUT_MS);
+      const reply = await this.request(
+        instance,
+        { channel: 'control', msg_type: 'interrupt_request', content: {} },
+        'interrupt_reply',
+        INTERRUPT_REPLY_TIMEOUT_MS,
+      );
       if (reply.content.status === 'error') {
         throw new Error(`Kernel refused the interrupt: ${String(reply.content.evalue ?? 'unknown error')}`);
       }
@@ -492,7 +496,9 @@ export class LocalKernelConnection implements KernelConnection {
         // Once iopub is known to deliver, the idle for an earlier request is on its way: no more requests.
         const resend = !reply || !sawIopub;
         if (resend && now >= nextSendAt) {
-          sent.add(await this.sendOn(instance, { channel, msg_type: 'kernel_info_request', content: {} }));
+          const msgId = randomUUID();
+          sent.add(msgId); // before sending: the reply can be read before the send resolves
+          await this.sendOn(instance, { channel, msg_type: 'kernel_info_request', msg_id: msgId, content: {} });
           nextSendAt = now + (reply ? IOPUB_RETRY_MS : HANDSHAKE_RETRY_MS);
         }
         const until = Math.min(
@@ -614,24 +620,32 @@ export class LocalKernelConnection implements KernelConnection {
     return () => this.taps.delete(listener);
   }
 
-  private waitForReply(instance: Instance, parentId: string, msgType: string, timeoutMs: number): Promise<JupyterMessage> {
+  /**
+   * Sends a request and resolves with its reply. The reply is listened for before the send:
+   * under load the receive loop can read it before the send's promise resolves.
+   */
+  private request(instance: Instance, message: OutgoingMessage, replyType: string, timeoutMs: number): Promise<JupyterMessage> {
+    const msgId = message.msg_id ?? randomUUID();
     return new Promise((resolve, reject) => {
-      const finish = (error: Error | undefined, message?: JupyterMessage) => {
+      const finish = (error: Error | undefined, reply?: JupyterMessage) => {
         clearTimeout(timer);
         untap();
         unwatchExit();
         if (error) reject(error);
-        else resolve(message!);
+        else resolve(reply!);
       };
       const timer = setTimeout(
-        () => finish(new Error(`Kernel did not send ${msgType} within ${timeoutMs / 1000} s`)),
+        () => finish(new Error(`Kernel did not send ${replyType} within ${timeoutMs / 1000} s`)),
         timeoutMs,
       );
-      const untap = this.tap((message) => {
-        if (message.header.msg_type === msgType && message.parent_header.msg_id === parentId) finish(undefined, message);
+      const untap = this.tap((m) => {
+        if (m.header.msg_type === replyType && m.parent_header.msg_id === msgId) finish(undefined, m);
       });
       const unwatchExit = instance.process.onExit((exit) =>
-        finish(new Error(`Kernel ${describeExit(exit)} before sending ${msgType}`)),
+        finish(new Error(`Kernel ${describeExit(exit)} before sending ${replyType}`)),
+      );
+      this.sendOn(instance, { ...message, msg_id: msgId }).catch((error: unknown) =>
+        finish(error instanceof Error ? error : new Error(String(error))),
       );
     });
   }

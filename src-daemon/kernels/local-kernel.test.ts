@@ -3,6 +3,7 @@
  * real ZeroMQ sockets, real files.
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
@@ -80,13 +81,14 @@ async function execute(kernel: LocalKernelConnection, code: string, timeoutMs = 
   const off = kernel.onEvent((event) => {
     if (event.type === 'message' && event.message.channel === 'iopub') iopub.push(event.message);
   });
-  let msgId = '';
+  // The id is fixed before sending: the reply can be read before the send resolves.
+  const msgId = randomUUID();
   const replied = waitForEvent(
     kernel,
     (e) => e.type === 'message' && e.message.header.msg_type === 'execute_reply' && e.message.parent_header.msg_id === msgId,
     timeoutMs,
   );
-  msgId = await kernel.send({ channel: 'shell', msg_type: 'execute_request', content: { code, silent: false } });
+  await kernel.send({ channel: 'shell', msg_type: 'execute_request', msg_id: msgId, content: { code, silent: false } });
   try {
     const reply = ((await replied) as Extract<KernelEvent, { type: 'message' }>).message;
     // The reply can overtake the last iopub messages (different sockets): wait for idle.
