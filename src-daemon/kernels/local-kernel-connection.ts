@@ -27,6 +27,7 @@ import { Heartbeat } from './heartbeat';
 import { isIPythonKernel, LIFT_IOPUB_LIMIT } from './iopub-limit';
 import { AdoptedKernelProcess, describeExit, KernelProcess, readLogTail, type KernelProcessHandle } from './kernel-process';
 import { processIdentity, type KernelRecord, type KernelRecords } from './kernel-records';
+import { ExecutionStateTracker } from './execution-state';
 import { KernelSockets } from './kernel-sockets';
 import { kernelArgv, kernelEnv } from './launch-command';
 import type { KernelLogger } from './logger';
@@ -124,7 +125,7 @@ export class LocalKernelConnection implements KernelConnection {
   /** Taps used by the handshake and reply waits; run before public listeners. */
   private readonly taps = new Set<(message: JupyterMessage) => void>();
   private handshaking = false;
-  private lastExecutionState: KernelStatus | undefined;
+  private readonly executionStates = new ExecutionStateTracker();
 
   /** Serialises start/restart so two restarts never interleave. */
   private lifecycle: Promise<void> = Promise.resolve();
@@ -213,7 +214,7 @@ export class LocalKernelConnection implements KernelConnection {
       if (this.startAbort === abort) this.startAbort = undefined;
     }
     instance.heartbeat.start();
-    this.setStatus(this.lastExecutionState === 'busy' ? 'busy' : 'idle');
+    this.setStatus(this.executionStates.state === 'busy' ? 'busy' : 'idle');
   }
 
   async send(message: OutgoingMessage): Promise<string> {
@@ -359,7 +360,7 @@ export class LocalKernelConnection implements KernelConnection {
       throw error;
     }
     instance.heartbeat.start();
-    this.setStatus(this.lastExecutionState === 'busy' ? 'busy' : 'idle');
+    this.setStatus(this.executionStates.state === 'busy' ? 'busy' : 'idle');
   }
 
   private writeRecord(pid: number, ports: ChannelPorts): void {
@@ -473,7 +474,7 @@ export class LocalKernelConnection implements KernelConnection {
     const onAbort = () => wake();
     signal.addEventListener('abort', onAbort);
     this.handshaking = true;
-    this.lastExecutionState = undefined;
+    this.executionStates.reset();
     const startedAt = Date.now();
     let nextSendAt = 0;
     try {
@@ -604,9 +605,8 @@ export class LocalKernelConnection implements KernelConnection {
     const parent = (message.parent_header as { msg_id?: unknown }).msg_id;
     if (typeof parent === 'string' && this.privateMsgIds.has(parent)) return;
     if (message.channel === 'iopub' && message.header.msg_type === 'status') {
-      const state = executionState(message.content.execution_state);
+      const state = this.executionStates.observe(parent, message.content.execution_state);
       if (state) {
-        this.lastExecutionState = state;
         // Until the handshake is done the kernel is 'starting'/'restarting', whatever iopub says.
         if (!this.handshaking && this._status !== 'dead') this.setStatus(state);
       }
@@ -700,10 +700,6 @@ export class LocalKernelConnection implements KernelConnection {
     this.lifecycle = run.catch(() => {});
     return run;
   }
-}
-
-function executionState(value: unknown): KernelStatus | undefined {
-  return value === 'busy' || value === 'idle' || value === 'starting' ? value : undefined;
 }
 
 function toKernelInfo(content: Record<string, unknown>, spec: KernelSpec): KernelInfo {

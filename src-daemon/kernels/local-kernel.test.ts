@@ -223,6 +223,23 @@ describe('LocalKernelProvider with a real ipykernel', () => {
     expect(reply.content).toMatchObject({ status: 'error', ename: 'KeyboardInterrupt' });
   });
 
+  it('stays busy while a cell runs, whatever control requests answer in between', async () => {
+    const { kernel } = await launch();
+    const running = execute(kernel, 'import time; time.sleep(2)');
+    await waitForEvent(kernel, (e) => e.type === 'status' && e.status === 'busy');
+    // ipykernel answers control on its own thread, with a busy/idle pair of its own.
+    const controlId = randomUUID();
+    const controlIdle = waitForEvent(
+      kernel,
+      (e) => e.type === 'message' && isStatus(e.message, 'idle') && e.message.parent_header.msg_id === controlId,
+    );
+    await kernel.send({ channel: 'control', msg_type: 'kernel_info_request', msg_id: controlId, content: {} });
+    await controlIdle;
+    expect(kernel.status).toBe('busy');
+    expect((await running).reply.content.status).toBe('ok');
+    expect(kernel.status).toBe('idle');
+  });
+
   it('restarts with a fresh interpreter on the same connection object', async () => {
     const { kernel, events } = await launch();
     expect((await execute(kernel, 'x = 1')).reply.content.status).toBe('ok');
