@@ -56,8 +56,21 @@ export class QuireClient {
    * front-end-driven ones (Play); the daemon picks one such client per notebook to do it.
    */
   async openNotebook(path: string, options: { create?: boolean; drivesWidgets?: boolean } = {}): Promise<NotebookSession> {
-    const { roomId, path: canonical, widgetDriver } = await this.connection.request('open', { path, ...options });
-    const session = new NotebookSession(this.connection, roomId, canonical, widgetDriver);
+    // The session listens only once it exists. A change of role broadcast just after the reply
+    // can be read in the same chunk as it, before this continuation runs: it is newer than the
+    // reply (the daemon broadcasts the role this open gave before it replies), so it wins.
+    const driverNews = new Map<string, boolean>();
+    const off = this.connection.onBroadcast((e) => {
+      if (e.event === 'widget-driver') driverNews.set(e.roomId, e.driver);
+    });
+    let opened: RequestResult['open'];
+    try {
+      opened = await this.connection.request('open', { path, ...options });
+    } finally {
+      off();
+    }
+    const { roomId, path: canonical, widgetDriver } = opened;
+    const session = new NotebookSession(this.connection, roomId, canonical, driverNews.get(roomId) ?? widgetDriver);
     session.start();
     await session.confirmSync();
     this.sessions.add(session);

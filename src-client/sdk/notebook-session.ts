@@ -111,6 +111,8 @@ export class NotebookSession {
   private replyQueued = false;
 
   private readonly driverListeners = new Set<(driver: boolean) => void>();
+  /** widget-driver broadcasts handled so far (setDrivesWidgets tells its reply from newer news). */
+  private driverBroadcasts = 0;
 
   constructor(
     private readonly conn: DaemonConnection,
@@ -507,7 +509,12 @@ export class NotebookSession {
 
   /** Offers (or withdraws) this client as the driver of front-end widgets, e.g. as windows come and go. */
   async setDrivesWidgets(drives: boolean): Promise<boolean> {
+    const broadcastsBefore = this.driverBroadcasts;
     const { driver } = await this.conn.request('drivesWidgets', { roomId: this.roomId, drives });
+    // The daemon broadcasts every change of role, this one's before its reply. A broadcast
+    // handled since sending is as new as the reply or newer (a later election, read in the
+    // same chunk as the reply, before this continuation ran): the reply must not undo it.
+    if (this.driverBroadcasts !== broadcastsBefore) return this.widgetDriver;
     this.widgetDriver = driver;
     for (const l of this.driverListeners) l(driver);
     return driver;
@@ -546,6 +553,7 @@ export class NotebookSession {
     } else if (event.event === 'kernel-status') {
       for (const l of this.statusListeners) l(event.status);
     } else if (event.event === 'widget-driver') {
+      this.driverBroadcasts++;
       this.widgetDriver = event.driver;
       for (const l of this.driverListeners) l(event.driver);
     } else if (event.event === 'input-request') {

@@ -35,4 +35,22 @@ describe('widget driver election', () => {
     await waitFor(() => hostA.isWidgetDriver(), 'host A to be told it drives again');
     expect(headless.isWidgetDriver()).toBe(false);
   });
+
+  it('a reply does not undo a newer election read in the same chunk', async () => {
+    const path = daemon.notebook('driver-race.ipynb', [{ source: '' }]);
+    const hostA = await (await daemon.client('race-a')).openNotebook(path, { drivesWidgets: true });
+    const hostB = await (await daemon.client('race-b')).openNotebook(path, { drivesWidgets: true });
+    expect([hostA.isWidgetDriver(), hostB.isWidgetDriver()]).toEqual([true, false]);
+    // B offers again (A keeps driving: reply false), then A withdraws (broadcast: B drives).
+    // Both frames reach B while this process is busy, so B reads them in one chunk.
+    const offering = hostB.setDrivesWidgets(true);
+    const withdrawing = hostA.setDrivesWidgets(false);
+    const busyUntil = Date.now() + 300;
+    while (Date.now() < busyUntil) {
+      // Block the event loop: the daemon answers both meanwhile.
+    }
+    await Promise.all([offering, withdrawing]);
+    expect(hostB.isWidgetDriver()).toBe(true);
+    expect(hostA.isWidgetDriver()).toBe(false);
+  });
 });
