@@ -65,19 +65,17 @@ test('a custom message from the kernel reaches the windows and never the doc', a
   await one.runAll();
   const two = await quire.openWindow();
   await two.expectSliderValue(7, DEMO_SLIDER);
+  // Listening is set up (awaited) before the kernel sends, so the message cannot come first.
   const listen = (win: typeof one) =>
-    win.page.evaluate(
-      () =>
-        new Promise<unknown>((resolve) => {
-          const off = window.quire!.onCustom((m) => {
-            off();
-            resolve(m.content);
-          });
-        }),
-    );
-  const received = [listen(one), listen(two)];
+    win.page.evaluate(() => {
+      const got: unknown[] = [];
+      (window as unknown as { __customs: unknown[] }).__customs = got;
+      window.quire!.onCustom((m) => got.push(m.content));
+    });
+  const received = (win: typeof one) => win.page.evaluate(() => (window as unknown as { __customs: unknown[] }).__customs);
+  await Promise.all([listen(one), listen(two)]);
   await expect.poll(async () => (await quire.cli(['exec', quire.notebook, 'slider.send({"ping": 42})'])).code).toBe(0);
-  for (const content of await Promise.all(received)) expect(content).toEqual({ ping: 42 });
+  for (const win of [one, two]) await expect.poll(() => received(win)).toContainEqual({ ping: 42 });
   expect(JSON.stringify(await one.comms())).not.toContain('ping');
   expect((await quire.cli(['widgets', quire.notebook, '--json'])).stdout).not.toContain('ping');
 });
