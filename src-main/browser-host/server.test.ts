@@ -79,28 +79,31 @@ function get(path: string, headers: Record<string, string> = {}, method = 'GET')
 
 /** Opens a socket; resolves with it, or with the HTTP status the upgrade was refused with. */
 function socket(path: string, headers: Record<string, string>) {
-  return new Promise<{ ws?: WebSocket; status?: number }>((resolve) => {
+  return new Promise<{ ws?: WebSocket; received?: HostMessage[]; status?: number }>((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${host.port}${path}`, { headers });
-    ws.on('open', () => resolve({ ws }));
+    // Listening from the start: the host's first events can come in the same read as the upgrade.
+    const received: HostMessage[] = [];
+    ws.on('message', (data) => {
+      const decoded = decodeHostMessage(String(data));
+      if (!decoded.ok) throw new Error(decoded.error);
+      received.push(decoded.message);
+    });
+    ws.on('open', () => resolve({ ws, received }));
     ws.on('unexpected-response', (_req, res) => resolve({ status: res.statusCode }));
     ws.on('error', () => resolve({ status: -1 }));
   });
 }
 
 class Client {
-  readonly messages: HostMessage[] = [];
   private nextId = 1;
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const decoded = decodeHostMessage(String(data));
-      if (!decoded.ok) throw new Error(decoded.error);
-      this.messages.push(decoded.message);
-    });
-  }
+  constructor(
+    readonly ws: WebSocket,
+    readonly messages: HostMessage[],
+  ) {}
   static async open(): Promise<Client> {
-    const { ws } = await socket(`/t/${token}/ws`, { Origin: origin });
-    if (!ws) throw new Error('socket refused');
-    return new Client(ws);
+    const { ws, received } = await socket(`/t/${token}/ws`, { Origin: origin });
+    if (!ws || !received) throw new Error('socket refused');
+    return new Client(ws, received);
   }
   async invoke(channel: string, request: unknown): Promise<{ ok: boolean; result?: unknown; error?: string }> {
     const id = this.nextId++;
