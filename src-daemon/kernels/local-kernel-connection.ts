@@ -459,7 +459,13 @@ export class LocalKernelConnection implements KernelConnection {
     /** iopub delivered something caused by one of our requests (so its 'idle' will follow). */
     let sawIopub = false;
     let sawIdle = false;
-    let wake = () => {};
+    // Set by whatever happens while the loop is not asleep (during a send), so it does not sleep then.
+    let woken = false;
+    let endSleep: (() => void) | null = null;
+    const wake = () => {
+      woken = true;
+      endSleep?.();
+    };
     const untap = this.tap((message) => {
       const ours = sent.has(message.parent_header.msg_id ?? '');
       if (message.channel === 'iopub' && ours) {
@@ -479,6 +485,7 @@ export class LocalKernelConnection implements KernelConnection {
     let nextSendAt = 0;
     try {
       for (;;) {
+        woken = false;
         if (signal.aborted) throw cancelledError();
         const exit = instance.process.exit;
         if (exit) throw await this.startFailure(`Kernel "${this.spec.display_name}" ${describeExit(exit)} while starting.`);
@@ -507,13 +514,15 @@ export class LocalKernelConnection implements KernelConnection {
           reply ? replyAt + IOPUB_JOIN_GRACE_MS : Infinity,
           startedAt + timeoutMs,
         );
+        if (woken) continue;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.max(0, until - Date.now()));
-          wake = () => {
+          endSleep = () => {
             clearTimeout(timer);
             resolve();
           };
         });
+        endSleep = null;
       }
     } finally {
       this.handshaking = false;
