@@ -27,6 +27,7 @@ beforeAll(async () => {
       argv: [join(REPO_ROOT, '.venv', 'bin', 'python'), '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
       display_name: 'Alt Python (test)',
       language: 'python',
+      interrupt_mode: 'message', // interrupt_request on control, which ipykernel answers with a busy/idle of its own
       env: { QUIRE_ALT_KERNEL: 'yes' },
     }),
   );
@@ -168,6 +169,27 @@ describe('stdin', () => {
     expect(ended.lastRun?.status).toBe('error');
     // The kernel is free again.
     expect((await watcher.execute({ cellId: next!.id })).status).toBe('ok');
+  });
+});
+
+describe('kernel status', () => {
+  it("stays busy in every client while a cell outlives an interrupt: the interrupt's own idle does not count", async () => {
+    const a = await open('status-busy.ipynb', [
+      { source: 'import time\ntry:\n    print("sleeping", flush=True)\n    time.sleep(30)\nexcept KeyboardInterrupt:\n    time.sleep(2)\nprint("done")' },
+    ]);
+    await a.setKernel(ALT_KERNEL);
+    const b = await (await daemon.client('b')).openNotebook(a.path);
+    const run = a.execute({ cellId: a.getCells()[0]!.id });
+    // Inside the try: an interrupt that lands before it (under load) would end the cell instead.
+    await settled(b, 'the cell to be sleeping', () => text(b.getCells()[0]!.outputs) === 'sleeping\n');
+    expect(b.getKernel().status).toBe('busy');
+    await a.interrupt();
+    await new Promise((r) => setTimeout(r, 300)); // the interrupt's busy/idle pair has reached the daemon
+    await b.confirmSync();
+    expect(b.getKernel().status).toBe('busy');
+    expect((await run).status).toBe('ok');
+    await settled(b, 'the kernel to be idle', () => b.getKernel().status === 'idle');
+    expect(text(b.getCells()[0]!.outputs)).toBe('sleeping\ndone\n');
   });
 });
 

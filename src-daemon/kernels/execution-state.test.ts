@@ -1,38 +1,45 @@
 import { describe, expect, it } from 'vitest';
-import { ExecutionStateTracker } from './execution-state';
+import type { JupyterMessage } from '../../src-shared/jupyter/messages';
+import { executionStateOf } from './execution-state';
 
-describe('ExecutionStateTracker', () => {
-  it("a control request's idle does not end a cell that is still running", () => {
-    const t = new ExecutionStateTracker();
-    expect(t.observe('exec-1', 'busy')).toBe('busy');
-    expect(t.observe('interrupt-1', 'busy')).toBe('busy');
-    expect(t.observe('interrupt-1', 'idle')).toBe('busy');
-    expect(t.observe('exec-1', 'idle')).toBe('idle');
+const header = (msg_type: string, msg_id = `${msg_type}-1`) => ({
+  msg_id,
+  msg_type,
+  session: 's',
+  username: 'u',
+  date: '2026-01-01T00:00:00Z',
+  version: '5.3',
+});
+
+function status(state: string, parentType?: string): JupyterMessage {
+  return {
+    channel: 'iopub',
+    header: header('status'),
+    parent_header: parentType ? header(parentType) : {},
+    metadata: {},
+    content: { execution_state: state },
+    buffers: [],
+  } as JupyterMessage;
+}
+
+describe('executionStateOf', () => {
+  it("counts statuses of the user's requests", () => {
+    expect(executionStateOf(status('busy', 'execute_request'))).toBe('busy');
+    expect(executionStateOf(status('idle', 'execute_request'))).toBe('idle');
+    expect(executionStateOf(status('busy', 'comm_msg'))).toBe('busy'); // a widget callback runs user code
+    expect(executionStateOf(status('starting'))).toBe('starting'); // no parent at kernel start
   });
 
-  it('overlapping requests end in any order; a repeated idle changes nothing', () => {
-    const t = new ExecutionStateTracker();
-    t.observe('a', 'busy');
-    t.observe('b', 'busy');
-    expect(t.observe('a', 'idle')).toBe('busy');
-    expect(t.observe('a', 'idle')).toBe('busy');
-    expect(t.observe('b', 'idle')).toBe('idle');
+  it('ignores statuses around control requests, which ipykernel answers while a cell still runs', () => {
+    for (const parent of ['interrupt_request', 'kernel_info_request', 'comm_info_request', 'shutdown_request', 'debug_request']) {
+      expect(executionStateOf(status('idle', parent))).toBeUndefined();
+      expect(executionStateOf(status('busy', parent))).toBeUndefined();
+    }
   });
 
-  it('starting until the first busy/idle; statuses without a parent pair with each other; unknown states are ignored', () => {
-    const t = new ExecutionStateTracker();
-    expect(t.observe(undefined, 'starting')).toBe('starting');
-    expect(t.state).toBe('starting');
-    expect(t.observe(undefined, 'busy')).toBe('busy');
-    expect(t.observe({}, 'idle')).toBe('idle');
-    expect(t.observe('x', 'restarting-ish')).toBeUndefined();
-    expect(t.state).toBe('idle');
-  });
-
-  it('reset forgets what a previous kernel process was busy with', () => {
-    const t = new ExecutionStateTracker();
-    t.observe('lost', 'busy');
-    t.reset();
-    expect(t.state).toBe('idle');
+  it('ignores what is not a status with a known state', () => {
+    expect(executionStateOf(status('restarting-ish', 'execute_request'))).toBeUndefined();
+    expect(executionStateOf({ ...status('idle', 'execute_request'), channel: 'shell' } as JupyterMessage)).toBeUndefined();
+    expect(executionStateOf({ ...status('idle', 'execute_request'), header: header('stream') } as JupyterMessage)).toBeUndefined();
   });
 });

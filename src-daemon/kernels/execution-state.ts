@@ -1,42 +1,33 @@
 /**
- * The kernel's execution state from its iopub status messages, counted per parent request.
+ * The kernel's execution state as users mean it: is it running their code?
  *
- * ipykernel publishes busy/idle around every request, control ones included, and handles
- * control on a thread of its own: an interrupt_request or a kernel_info_request on control
- * (as a re-adopting daemon sends) gets its own busy/idle while a cell is still running. Taking
- * the last message as the state would show that kernel idle mid-cell. So the kernel is busy
- * while any request it said busy for has not said idle yet (jupyter_server tracks it the same
- * way; JupyterLab's status bar had this bug).
+ * ipykernel publishes busy/idle around every request, control ones included, and answers
+ * control on a thread of its own. So an interrupt_request, or the kernel_info_request a
+ * re-adopting daemon sends on control, gets its own busy/idle pair while a cell still runs,
+ * and taking the last status as the state showed that kernel idle mid-cell (JupyterLab's
+ * status bar had the same bug). Statuses whose parent is such a request are ignored, as
+ * jupyter_server does (`untracked_message_types`); the last of the others is the state.
+ * Counting busy per parent instead could stick at busy forever once one idle was dropped
+ * (iopub-limit.ts).
  */
-import type { KernelStatus } from '../../src-shared/jupyter/messages';
+import type { JupyterMessage, KernelStatus } from '../../src-shared/jupyter/messages';
 
-export class ExecutionStateTracker {
-  private readonly busyParents = new Set<string>();
-  private starting = false;
+/** Requests that are about the kernel, not the user's code. */
+const UNTRACKED_PARENTS = new Set([
+  'kernel_info_request',
+  'comm_info_request',
+  'interrupt_request',
+  'shutdown_request',
+  'debug_request',
+  'history_request',
+  'usage_request',
+]);
 
-  /** A new kernel process: nothing it is busy with yet. */
-  reset(): void {
-    this.busyParents.clear();
-    this.starting = false;
-  }
-
-  /** Takes one status message; returns the kernel's state after it, or undefined if `state` is not one. */
-  observe(parentMsgId: unknown, state: unknown): KernelStatus | undefined {
-    const parent = typeof parentMsgId === 'string' ? parentMsgId : '';
-    if (state === 'starting') {
-      this.starting = true;
-      return 'starting';
-    }
-    if (state === 'busy') this.busyParents.add(parent);
-    else if (state === 'idle') this.busyParents.delete(parent);
-    else return undefined;
-    this.starting = false;
-    return this.state;
-  }
-
-  /** Idle until the kernel says otherwise. */
-  get state(): KernelStatus {
-    if (this.starting) return 'starting';
-    return this.busyParents.size > 0 ? 'busy' : 'idle';
-  }
+/** The state an iopub status message reports, or undefined when it is not one that counts. */
+export function executionStateOf(message: JupyterMessage): KernelStatus | undefined {
+  if (message.channel !== 'iopub' || message.header.msg_type !== 'status') return undefined;
+  const parentType = (message.parent_header as { msg_type?: unknown }).msg_type;
+  if (typeof parentType === 'string' && UNTRACKED_PARENTS.has(parentType)) return undefined;
+  const state = message.content.execution_state;
+  return state === 'busy' || state === 'idle' || state === 'starting' ? state : undefined;
 }

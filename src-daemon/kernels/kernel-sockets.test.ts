@@ -50,7 +50,7 @@ describe('KernelSockets stdin readiness', () => {
     const port = (silent.address() as { port: number }).port;
 
     const sockets = await socketsWithStdinOn(port);
-    expect(await sockets.whenStdinConnected(500)).toBe(false);
+    expect(await sockets.whenStdinReady(500)).toBe(false);
     expect(accepted.length).toBeGreaterThan(0); // the TCP connection itself was made
   });
 
@@ -62,7 +62,7 @@ describe('KernelSockets stdin readiness', () => {
 
     const received: JupyterMessage[] = [];
     const sockets = await socketsWithStdinOn(port, (m) => received.push(m));
-    expect(await sockets.whenStdinConnected(5_000)).toBe(true);
+    expect(await sockets.whenStdinReady(5_000)).toBe(true);
     // mandatory: an identity the ROUTER does not know is an error (EHOSTUNREACH), not a silent drop.
     const request = encodeMessage(
       {

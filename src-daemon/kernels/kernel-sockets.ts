@@ -35,10 +35,9 @@ export class KernelSockets {
   private closed = false;
   /**
    * The kernel's stdin ROUTER drops an input_request addressed to an identity it does not know
-   * yet, and input() then waits forever. It learns the identity from the ZMTP handshake, not
-   * from the TCP connect (which comes first and was what this once waited for). Shell
-   * answering kernel_info does not prove stdin is up either: each socket reconnects on its
-   * own timer.
+   * yet, and input() then waits forever. It learns the identity in the ZMTP handshake, a round
+   * trip after the TCP connect, so the connect alone is not enough. Shell answering
+   * kernel_info does not prove stdin is up either: each socket reconnects on its own timer.
    */
   private stdinUp = false;
   private readonly stdinWaiters = new Set<() => void>();
@@ -81,7 +80,7 @@ export class KernelSockets {
   }
 
   /** Resolves true once the stdin socket has completed its handshake with the kernel, false after `timeoutMs`. */
-  whenStdinConnected(timeoutMs: number): Promise<boolean> {
+  whenStdinReady(timeoutMs: number): Promise<boolean> {
     if (this.stdinUp) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = () => {

@@ -27,7 +27,7 @@ import { Heartbeat } from './heartbeat';
 import { isIPythonKernel, LIFT_IOPUB_LIMIT } from './iopub-limit';
 import { AdoptedKernelProcess, describeExit, KernelProcess, readLogTail, type KernelProcessHandle } from './kernel-process';
 import { processIdentity, type KernelRecord, type KernelRecords } from './kernel-records';
-import { ExecutionStateTracker } from './execution-state';
+import { executionStateOf } from './execution-state';
 import { KernelSockets } from './kernel-sockets';
 import { kernelArgv, kernelEnv } from './launch-command';
 import type { KernelLogger } from './logger';
@@ -48,8 +48,8 @@ const IOPUB_JOIN_GRACE_MS = 10_000;
 const SHUTDOWN_GRACE_MS = 3_000;
 const TERMINATE_GRACE_MS = 2_000;
 const INTERRUPT_REPLY_TIMEOUT_MS = 10_000;
-/** How long a started kernel's stdin socket may take to connect before we give up waiting. */
-const STDIN_CONNECT_MS = 5_000;
+/** How long a started kernel's stdin socket may take to complete its handshake before we stop waiting. */
+const STDIN_READY_MS = 5_000;
 /** Re-adopting a kernel a crashed daemon left: it is already running, so it answers fast or not at all. */
 const ADOPT_HANDSHAKE_TIMEOUT_MS = 20_000;
 /**
@@ -125,7 +125,7 @@ export class LocalKernelConnection implements KernelConnection {
   /** Taps used by the handshake and reply waits; run before public listeners. */
   private readonly taps = new Set<(message: JupyterMessage) => void>();
   private handshaking = false;
-  private readonly executionStates = new ExecutionStateTracker();
+  private lastExecutionState: KernelStatus | undefined;
 
   /** Serialises start/restart so two restarts never interleave. */
   private lifecycle: Promise<void> = Promise.resolve();
@@ -214,7 +214,7 @@ export class LocalKernelConnection implements KernelConnection {
       if (this.startAbort === abort) this.startAbort = undefined;
     }
     instance.heartbeat.start();
-    this.setStatus(this.executionStates.state === 'busy' ? 'busy' : 'idle');
+    this.setStatus(this.lastExecutionState === 'busy' ? 'busy' : 'idle');
   }
 
   async send(message: OutgoingMessage): Promise<string> {
@@ -360,7 +360,7 @@ export class LocalKernelConnection implements KernelConnection {
       throw error;
     }
     instance.heartbeat.start();
-    this.setStatus(this.executionStates.state === 'busy' ? 'busy' : 'idle');
+    this.setStatus(this.lastExecutionState === 'busy' ? 'busy' : 'idle');
   }
 
   private writeRecord(pid: number, ports: ChannelPorts): void {
@@ -436,8 +436,8 @@ export class LocalKernelConnection implements KernelConnection {
 
   /** An input() right after start must not be lost to a stdin socket still connecting (kernel-sockets.ts). */
   private async awaitStdin(instance: Instance): Promise<void> {
-    if (!(await instance.sockets.whenStdinConnected(STDIN_CONNECT_MS))) {
-      this.logger.warn(`Kernel ${this.id}: stdin did not connect within ${STDIN_CONNECT_MS} ms; input() may go unanswered`);
+    if (!(await instance.sockets.whenStdinReady(STDIN_READY_MS))) {
+      this.logger.warn(`Kernel ${this.id}: stdin did not complete its handshake within ${STDIN_READY_MS} ms; input() may go unanswered`);
     }
   }
 
@@ -480,7 +480,7 @@ export class LocalKernelConnection implements KernelConnection {
     const onAbort = () => wake();
     signal.addEventListener('abort', onAbort);
     this.handshaking = true;
-    this.executionStates.reset();
+    this.lastExecutionState = undefined;
     const startedAt = Date.now();
     let nextSendAt = 0;
     try {
@@ -613,12 +613,11 @@ export class LocalKernelConnection implements KernelConnection {
     if (this.instance !== instance) return;
     const parent = (message.parent_header as { msg_id?: unknown }).msg_id;
     if (typeof parent === 'string' && this.privateMsgIds.has(parent)) return;
-    if (message.channel === 'iopub' && message.header.msg_type === 'status') {
-      const state = this.executionStates.observe(parent, message.content.execution_state);
-      if (state) {
-        // Until the handshake is done the kernel is 'starting'/'restarting', whatever iopub says.
-        if (!this.handshaking && this._status !== 'dead') this.setStatus(state);
-      }
+    const state = executionStateOf(message);
+    if (state) {
+      this.lastExecutionState = state;
+      // Until the handshake is done the kernel is 'starting'/'restarting', whatever iopub says.
+      if (!this.handshaking && this._status !== 'dead') this.setStatus(state);
     }
     for (const tap of this.taps) tap(message);
     this.emit({ type: 'message', message });

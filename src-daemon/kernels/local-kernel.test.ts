@@ -102,6 +102,13 @@ async function execute(kernel: LocalKernelConnection, code: string, timeoutMs = 
   }
 }
 
+/** A cell that says when its sleep begins: an interrupt that lands earlier, while the kernel is still starting the cell, may never reach it. */
+const SLEEP_30 = 'import time\nprint("sleeping", flush=True)\ntime.sleep(30)';
+
+function untilSleeping(kernel: LocalKernelConnection): Promise<KernelEvent> {
+  return waitForEvent(kernel, (e) => e.type === 'message' && e.message.header.msg_type === 'stream');
+}
+
 function isStatus(message: JupyterMessage, state: string): boolean {
   return message.header.msg_type === 'status' && message.content.execution_state === state;
 }
@@ -200,9 +207,8 @@ describe('LocalKernelProvider with a real ipykernel', () => {
 
   it('interrupts a running cell with SIGINT (interrupt_mode signal)', async () => {
     const { kernel } = await launch();
-    const running = execute(kernel, 'import time; time.sleep(30)', 30_000);
-    await waitForEvent(kernel, (e) => e.type === 'status' && e.status === 'busy');
-    await new Promise((r) => setTimeout(r, 300)); // let the sleep begin
+    const running = execute(kernel, SLEEP_30, 30_000);
+    await untilSleeping(kernel);
     const started = Date.now();
     await kernel.interrupt();
     const { reply, iopub } = await running;
@@ -215,26 +221,34 @@ describe('LocalKernelProvider with a real ipykernel', () => {
 
   it('interrupts with interrupt_request on control (interrupt_mode message)', async () => {
     const { kernel } = await launch({ ...spec, interrupt_mode: 'message' });
-    const running = execute(kernel, 'import time; time.sleep(30)', 30_000);
-    await waitForEvent(kernel, (e) => e.type === 'status' && e.status === 'busy');
-    await new Promise((r) => setTimeout(r, 300));
+    const running = execute(kernel, SLEEP_30, 30_000);
+    await untilSleeping(kernel);
     await kernel.interrupt(); // resolves only after interrupt_reply
     const { reply } = await running;
     expect(reply.content).toMatchObject({ status: 'error', ename: 'KeyboardInterrupt' });
   });
 
   it('stays busy while a cell runs, whatever control requests answer in between', async () => {
-    const { kernel } = await launch();
-    const running = execute(kernel, 'import time; time.sleep(2)');
-    await waitForEvent(kernel, (e) => e.type === 'status' && e.status === 'busy');
-    // ipykernel answers control on its own thread, with a busy/idle pair of its own.
-    const controlId = randomUUID();
-    const controlIdle = waitForEvent(
+    const { kernel } = await launch({ ...spec, interrupt_mode: 'message' });
+    // A cell that outlives its interrupt: the interrupt's own busy/idle comes while it still runs.
+    const running = execute(
       kernel,
-      (e) => e.type === 'message' && isStatus(e.message, 'idle') && e.message.parent_header.msg_id === controlId,
+      'import time\ntry:\n    print("sleeping", flush=True)\n    time.sleep(30)\nexcept KeyboardInterrupt:\n    time.sleep(1.5)',
+      30_000,
     );
-    await kernel.send({ channel: 'control', msg_type: 'kernel_info_request', msg_id: controlId, content: {} });
-    await controlIdle;
+    // Inside the try: an interrupt that lands before it (under load) would end the cell instead.
+    await untilSleeping(kernel);
+    expect(kernel.status).toBe('busy');
+    // ipykernel answers control on its own thread, with a busy/idle pair of its own.
+    const controlIdle = (msgType: string) =>
+      waitForEvent(kernel, (e) => e.type === 'message' && isStatus(e.message, 'idle') && e.message.parent_header.msg_type === msgType);
+    const infoIdle = controlIdle('kernel_info_request');
+    await kernel.send({ channel: 'control', msg_type: 'kernel_info_request', content: {} });
+    await infoIdle;
+    expect(kernel.status).toBe('busy');
+    const interruptIdle = controlIdle('interrupt_request');
+    await kernel.interrupt();
+    await interruptIdle;
     expect(kernel.status).toBe('busy');
     expect((await running).reply.content.status).toBe('ok');
     expect(kernel.status).toBe('idle');

@@ -525,9 +525,10 @@ export class Room {
     const parentId = msg.parent_header.msg_id;
     if (this.bridge.handleKernelMessage(msg)) return;
     if (type === 'status') {
+      // The kernel's own state reaches the doc through onKernelStatus, which ignores the
+      // busy/idle of control requests (kernels/execution-state.ts); here only executions count.
       const state = (msg.content as { execution_state?: unknown }).execution_state;
       if (typeof state === 'string') {
-        this.writer.enqueue((d) => setKernel(d, { status: state }));
         const exec = parentId ? this.executions.get(parentId) : undefined;
         // The kernel goes busy on a request when it starts running it (spec: status busy
         // with that parent precedes everything else it does for the request).
