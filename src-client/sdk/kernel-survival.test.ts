@@ -115,6 +115,35 @@ describe('kernels outlive a daemon crash', () => {
     expect(records(first.home)).toEqual([]);
   }, 180_000);
 
+  it('a kernel re-adopted in the middle of a cell shows busy until the cell ends', async () => {
+    const first = await startTestDaemon({ keepHome: true });
+    daemons.push(first);
+    homes.push(first.home);
+    const path = first.notebook('busy-survive.ipynb', [{ source: '' }]);
+    const nb = await (await first.client('before')).openNotebook(path);
+    await nb.execute('import time');
+    const [record] = records(first.home);
+    kernelPids.add(record!.pid);
+    nb.execute('time.sleep(10)').catch(() => {}); // rejected when the daemon dies
+    await waitFor(async () => {
+      await nb.confirmSync();
+      return nb.getKernel().status === 'busy';
+    }, 'the cell to run');
+    await killHard(first);
+
+    const second = await startTestDaemon({ home: first.home, keepHome: true });
+    daemons.push(second);
+    const again = await (await second.client('after')).openNotebook(path);
+    const status = async () => {
+      await again.confirmSync();
+      return again.getKernel().status;
+    };
+    await waitFor(async () => (await status()) === 'busy', 'the re-adopted kernel to show busy', 8_000);
+    expect((await second.client('status').then((c) => c.status())).rooms[0]?.kernel?.pid).toBe(record!.pid);
+    await waitFor(async () => (await status()) === 'idle', 'idle once the cell ends', 30_000);
+    expect(await printed(again, 'print(1)')).toBe('1');
+  }, 120_000);
+
   it('dead and foreign records are removed without signalling anyone; an unclaimed survivor is shut down after the orphan timeout', async () => {
     const first = await startTestDaemon({ keepHome: true });
     daemons.push(first);

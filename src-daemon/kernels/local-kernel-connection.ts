@@ -50,6 +50,8 @@ const TERMINATE_GRACE_MS = 2_000;
 const INTERRUPT_REPLY_TIMEOUT_MS = 10_000;
 /** How long a started kernel's stdin socket may take to complete its handshake before we stop waiting. */
 const STDIN_READY_MS = 5_000;
+/** A re-adopted kernel whose shell has not answered by then is taken to be running a cell (probeBusy). */
+const ADOPT_BUSY_PROBE_MS = 1_000;
 /** Re-adopting a kernel a crashed daemon left: it is already running, so it answers fast or not at all. */
 const ADOPT_HANDSHAKE_TIMEOUT_MS = 20_000;
 /**
@@ -126,6 +128,8 @@ export class LocalKernelConnection implements KernelConnection {
   private readonly taps = new Set<(message: JupyterMessage) => void>();
   private handshaking = false;
   private lastExecutionState: KernelStatus | undefined;
+  /** Status messages that counted (executionStateOf), so a probe can tell whether one came since. */
+  private countedStatuses = 0;
 
   /** Serialises start/restart so two restarts never interleave. */
   private lifecycle: Promise<void> = Promise.resolve();
@@ -215,6 +219,42 @@ export class LocalKernelConnection implements KernelConnection {
     }
     instance.heartbeat.start();
     this.setStatus(this.lastExecutionState === 'busy' ? 'busy' : 'idle');
+    this.probeBusy(instance);
+  }
+
+  /**
+   * A re-adopted kernel may be in the middle of a cell the crashed daemon started: that busy
+   * was published before we subscribed, and the handshake went over control, which answers
+   * anyway. Shell does not answer while a cell runs, so a kernel_info_request there still
+   * unanswered after a moment means busy; the cell's own idle ends it.
+   */
+  private probeBusy(instance: Instance): void {
+    const msgId = randomUUID();
+    const countedBefore = this.countedStatuses;
+    let guessedBusyAt: number | null = null;
+    const done = () => {
+      clearTimeout(timer);
+      untap();
+      unwatchExit();
+    };
+    const untap = this.tap((m) => {
+      if (m.header.msg_type !== 'kernel_info_reply' || m.parent_header.msg_id !== msgId) return;
+      done();
+      // Answered late: a loaded machine, not a cell. Undo the guess unless the kernel spoke since.
+      const guessStands = guessedBusyAt !== null && this.countedStatuses === guessedBusyAt;
+      if (guessStands && this.instance === instance && this._status === 'busy') this.setStatus('idle');
+    });
+    const unwatchExit = instance.process.onExit(done);
+    const timer = setTimeout(() => {
+      if (this.countedStatuses === countedBefore && this.instance === instance && this._status === 'idle') {
+        guessedBusyAt = this.countedStatuses;
+        this.setStatus('busy');
+      }
+    }, ADOPT_BUSY_PROBE_MS);
+    this.sendOn(instance, { channel: 'shell', msg_type: 'kernel_info_request', msg_id: msgId, content: {} }).catch(() => {
+      // A kernel that cannot be sent to is reported dead by its heartbeat and exit watch.
+      done();
+    });
   }
 
   async send(message: OutgoingMessage): Promise<string> {
@@ -616,6 +656,7 @@ export class LocalKernelConnection implements KernelConnection {
     const state = executionStateOf(message);
     if (state) {
       this.lastExecutionState = state;
+      this.countedStatuses++;
       // Until the handshake is done the kernel is 'starting'/'restarting', whatever iopub says.
       if (!this.handshaking && this._status !== 'dead') this.setStatus(state);
     }
