@@ -40,6 +40,14 @@ function records(home: string): { kernelId: string; pid: number; owner: { notebo
     .map((f) => JSON.parse(readFileSync(join(recordsDir(home), f), 'utf8')));
 }
 
+/** A daemon whose home outlives it, for the daemon that re-adopts its kernels. */
+async function firstDaemon(): Promise<TestDaemon> {
+  const d = await startTestDaemon({ keepHome: true });
+  daemons.push(d);
+  homes.push(d.home);
+  return d;
+}
+
 async function killHard(d: TestDaemon): Promise<void> {
   d.process.kill('SIGKILL');
   await waitFor(() => d.process.exitCode !== null || d.process.signalCode !== null, 'the daemon to die');
@@ -55,9 +63,7 @@ const slider = (nb: NotebookSession) => nb.getWidgets().find((w) => w.modelName 
 
 describe('kernels outlive a daemon crash', () => {
   it('a new daemon re-adopts the running kernel: variables stay, widgets stay live both ways, quire stop ends it', async () => {
-    const first = await startTestDaemon({ keepHome: true });
-    daemons.push(first);
-    homes.push(first.home);
+    const first = await firstDaemon();
     const path = first.notebook('survive.ipynb', [{ source: 'x = 41' }]);
     const nb = await (await first.client('before')).openNotebook(path);
     await nb.execute('x = 41\nimport ipywidgets as w\nslider = w.IntSlider(value=3)\ndisplay(slider)');
@@ -116,9 +122,7 @@ describe('kernels outlive a daemon crash', () => {
   }, 180_000);
 
   it('a kernel re-adopted in the middle of a cell shows busy until the cell ends', async () => {
-    const first = await startTestDaemon({ keepHome: true });
-    daemons.push(first);
-    homes.push(first.home);
+    const first = await firstDaemon();
     const path = first.notebook('busy-survive.ipynb', [{ source: '' }]);
     const nb = await (await first.client('before')).openNotebook(path);
     await nb.execute('import time');
@@ -145,9 +149,7 @@ describe('kernels outlive a daemon crash', () => {
   }, 120_000);
 
   it('dead and foreign records are removed without signalling anyone; an unclaimed survivor is shut down after the orphan timeout', async () => {
-    const first = await startTestDaemon({ keepHome: true });
-    daemons.push(first);
-    homes.push(first.home);
+    const first = await firstDaemon();
     const path = first.notebook('orphan.ipynb', [{ source: 'y = 1' }]);
     const nb = await (await first.client()).openNotebook(path);
     await nb.execute('y = 1');
