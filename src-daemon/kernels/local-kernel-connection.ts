@@ -229,32 +229,25 @@ export class LocalKernelConnection implements KernelConnection {
    * unanswered after a moment means busy; the cell's own idle ends it.
    */
   private probeBusy(instance: Instance): void {
-    const msgId = randomUUID();
     const countedBefore = this.countedStatuses;
     let guessedBusyAt: number | null = null;
-    const done = () => {
-      clearTimeout(timer);
-      untap();
-      unwatchExit();
-    };
-    const untap = this.tap((m) => {
-      if (m.header.msg_type !== 'kernel_info_reply' || m.parent_header.msg_id !== msgId) return;
-      done();
-      // Answered late: a loaded machine, not a cell. Undo the guess unless the kernel spoke since.
-      const guessStands = guessedBusyAt !== null && this.countedStatuses === guessedBusyAt;
-      if (guessStands && this.instance === instance && this._status === 'busy') this.setStatus('idle');
-    });
-    const unwatchExit = instance.process.onExit(done);
-    const timer = setTimeout(() => {
+    const guess = setTimeout(() => {
       if (this.countedStatuses === countedBefore && this.instance === instance && this._status === 'idle') {
         guessedBusyAt = this.countedStatuses;
         this.setStatus('busy');
       }
     }, ADOPT_BUSY_PROBE_MS);
-    this.sendOn(instance, { channel: 'shell', msg_type: 'kernel_info_request', msg_id: msgId, content: {} }).catch(() => {
+    // No timeout: the cell may run for hours. The reply, or the kernel's exit, ends the wait.
+    this.request(instance, { channel: 'shell', msg_type: 'kernel_info_request', content: {} }, 'kernel_info_reply', null).then(
+      () => {
+        clearTimeout(guess);
+        // Answered late: a loaded machine, not a cell. Undo the guess unless the kernel spoke since.
+        const guessStands = guessedBusyAt !== null && this.countedStatuses === guessedBusyAt;
+        if (guessStands && this.instance === instance && this._status === 'busy') this.setStatus('idle');
+      },
       // A kernel that cannot be sent to is reported dead by its heartbeat and exit watch.
-      done();
-    });
+      () => clearTimeout(guess),
+    );
   }
 
   async send(message: OutgoingMessage): Promise<string> {
@@ -670,23 +663,24 @@ export class LocalKernelConnection implements KernelConnection {
   }
 
   /**
-   * Sends a request and resolves with its reply. The reply is listened for before the send:
-   * under load the receive loop can read it before the send's promise resolves.
+   * Sends a request and resolves with its reply (`timeoutMs` null: however long it takes). The
+   * reply is listened for before the send: under load the receive loop can read it before the
+   * send's promise resolves.
    */
-  private request(instance: Instance, message: OutgoingMessage, replyType: string, timeoutMs: number): Promise<JupyterMessage> {
+  private request(instance: Instance, message: OutgoingMessage, replyType: string, timeoutMs: number | null): Promise<JupyterMessage> {
     const msgId = message.msg_id ?? randomUUID();
     return new Promise((resolve, reject) => {
       const finish = (error: Error | undefined, reply?: JupyterMessage) => {
-        clearTimeout(timer);
+        if (timer) clearTimeout(timer);
         untap();
         unwatchExit();
         if (error) reject(error);
         else resolve(reply!);
       };
-      const timer = setTimeout(
-        () => finish(new Error(`Kernel did not send ${replyType} within ${timeoutMs / 1000} s`)),
-        timeoutMs,
-      );
+      const timer =
+        timeoutMs === null
+          ? null
+          : setTimeout(() => finish(new Error(`Kernel did not send ${replyType} within ${timeoutMs / 1000} s`)), timeoutMs);
       const untap = this.tap((m) => {
         if (m.header.msg_type === replyType && m.parent_header.msg_id === msgId) finish(undefined, m);
       });
