@@ -73,8 +73,11 @@ describe('quire CLI', () => {
     const run = await cli(['run', nb]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.match(/^\[\d+\/\d+\] cell \S+ ok/gm)).toHaveLength(4);
+    const { pid } = JSON.parse((await cli(['status', '--json'])).stdout) as { pid: number };
     expect((await cli(['stop'])).stdout).toContain('daemon stopped');
     expect(existsSync(defaultPaths({ QUIRE_HOME: home }).socket)).toBe(false);
+    // Stopped means the process is gone: a script may remove QUIRE_HOME right after.
+    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
 
     const saved = JSON.parse(readFileSync(nb, 'utf8'));
     const state = saved.metadata.widgets['application/vnd.jupyter.widget-state+json'];

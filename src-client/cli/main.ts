@@ -131,18 +131,33 @@ async function cmdStop(): Promise<number> {
     out('no daemon running\n');
     return 0;
   }
+  const { pid, rooms } = await client.status();
   await client.stopDaemon();
   client.connection.close();
+  // Stopped means the process is gone, not only its socket: a script that runs `quire stop` and
+  // then removes or copies QUIRE_HOME must not race the daemon's last writes.
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (!existsSync(paths.socket)) {
+    if (!existsSync(paths.socket) && !processAlive(pid)) {
       out('daemon stopped\n');
+      // Open windows want their notebooks: a host that loses its daemon starts a new one.
+      const open = rooms.filter((r) => r.clients > 0).map((r) => r.path);
+      if (open.length > 0) out(`still open in a Quire window, which will start a new daemon: ${open.join(', ')}\n`);
       return 0;
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  err(`the daemon did not stop within 15 s; see ${paths.log}\n`);
+  err(`the daemon (pid ${pid}) did not stop within 15 s; see ${paths.log}\n`);
   return 1;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function demoNotebookPath(): string {
