@@ -133,6 +133,11 @@ export class Daemon implements ConnectionHandler {
       });
       return;
     }
+    // A stop shuts every kernel down: a kernel started now would outlive it.
+    if (this.stopping && m !== 'status' && m !== 'stop') {
+      conn.sendResponse({ id, ok: false, error: { code: 'daemon-stopping', message: `${method}: the Quire daemon is stopping` } });
+      return;
+    }
     try {
       const result = await (this.handlers[m] as (c: ClientConnection, p: unknown, r: number) => unknown)(conn, parsed.data, id);
       conn.sendResponse({ id, ok: true, result });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliIn, REPO_ROOT } from '../testing/daemon-harness';
 import { defaultPaths } from '../sdk/daemon-launcher';
+import { processAlive } from './process-alive';
 
 const VENV_PYTHON = join(REPO_ROOT, '.venv', 'bin', 'python');
 let home: string;
@@ -77,7 +78,7 @@ describe('quire CLI', () => {
     expect((await cli(['stop'])).stdout).toContain('daemon stopped');
     expect(existsSync(defaultPaths({ QUIRE_HOME: home }).socket)).toBe(false);
     // Stopped means the process is gone: a script may remove QUIRE_HOME right after.
-    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+    expect(processAlive(pid)).toBe(false);
 
     const saved = JSON.parse(readFileSync(nb, 'utf8'));
     const state = saved.metadata.widgets['application/vnd.jupyter.widget-state+json'];

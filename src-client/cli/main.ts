@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { connect, type NotebookSession, type QuireClient } from '../sdk/index';
 import { openSocket, defaultPaths } from '../sdk/daemon-launcher';
 import { formatOutput, formatWidgets, plain } from './format';
+import { processAlive } from './process-alive';
 
 const USAGE = `usage: quire <command>
 
@@ -149,15 +150,6 @@ async function cmdStop(): Promise<number> {
   }
   err(`the daemon (pid ${pid}) did not stop within 15 s; see ${paths.log}\n`);
   return 1;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function demoNotebookPath(): string {

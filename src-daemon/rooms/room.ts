@@ -176,8 +176,9 @@ export class Room {
     return this.kernel?.pid ?? null;
   }
 
+  /** A kernel runs, or is starting (then the room must stay for it, and a stop must wait for it). */
   get hasKernel(): boolean {
-    return this.kernel !== null;
+    return this.kernel !== null || this.kernelStarting !== null;
   }
 
   // ---- doc changes ---------------------------------------------------------------
@@ -852,6 +853,8 @@ export class Room {
   }
 
   async shutdownKernel(): Promise<boolean> {
+    // A kernel still starting would come up after this and belong to nobody.
+    await this.kernelStarting?.catch(() => {});
     const kernel = this.kernel;
     if (!kernel) return false;
     this.kernel = null;

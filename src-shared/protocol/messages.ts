@@ -201,4 +201,6 @@ export type ErrorCode =
   | 'no-input-pending'
   /** Writing the notebook failed (permissions, disk full…); the doc still holds every edit. */
   | 'save-failed'
+  /** The daemon is stopping (`quire stop`): it starts nothing new; connect again in a moment. */
+  | 'daemon-stopping'
   | 'internal';
