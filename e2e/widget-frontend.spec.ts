@@ -1,6 +1,7 @@
 // Widgets driven by the front end rather than the kernel: jslink/jsdlink (no kernel
 // round-trip), Play (one driver per notebook, not one per window), FileUpload (bytes from a
 // window reach the kernel through the blob store), and two windows editing one widget.
+import { heldCell } from '../src-client/testing/held-cell';
 import { test, expect, type Quire } from './fixtures/quire';
 import { family, kernel, openGallery } from './fixtures/gallery';
 import type { NotebookPage } from './pages/notebook-page';
@@ -14,8 +15,9 @@ async function commOf(win: NotebookPage, modelName: string, description?: string
 
 test('jslink and jsdlink propagate in every window while the kernel is busy (no kernel round-trip)', async ({ quire }) => {
   const [one, two] = await openGallery(quire);
-  // The kernel cannot answer anything for 10 s: whatever changes now was done by the windows.
-  const busy = quire.cli(['exec', quire.notebook, 'import time as _t; _t.sleep(10)']);
+  // The kernel cannot answer anything until released: whatever changes now was done by the windows.
+  const held = heldCell(quire.home);
+  const busy = quire.cli(['exec', quire.notebook, held.code]);
   await expect(one.kernelStatus()).toHaveAttribute('data-status', 'busy');
 
   const source = family(one, 'animation').getByLabel('Source');
@@ -37,6 +39,7 @@ test('jslink and jsdlink propagate in every window while the kernel is busy (no 
   await expect.poll(async () => (await commOf(one, 'PlayModel')).state.value).toBe(2);
   await expect(one.kernelStatus()).toHaveAttribute('data-status', 'busy'); // all of it while busy
 
+  held.release();
   await busy;
   await expect.poll(() => kernel(quire, 'print(source_text.value, target_text.value, play.value, play_slider.value)')).toBe('5 9 2 2');
 });

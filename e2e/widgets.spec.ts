@@ -1,6 +1,7 @@
 // The widget path as a person sees it: widgets render from the synced doc in every
 // window and every host process, and follow changes from anywhere.
 import { test, expect } from './fixtures/quire';
+import { heldCell } from '../src-client/testing/held-cell';
 
 const DEMO_SLIDER = 0; // the demo's first slider: "Count", an IntSlider 0..10
 
@@ -85,12 +86,14 @@ test('a window opened after the widgets exist renders them all with no kernel ro
   await first.runAll();
   const count = await first.sliders().count();
   // Keep the kernel busy so it could not answer a state request even if one were made.
-  const busy = quire.cli(['exec', quire.notebook, 'import time; time.sleep(12)']);
+  const held = heldCell(quire.home);
+  const busy = quire.cli(['exec', quire.notebook, held.code]);
   await expect(first.kernelStatus()).toHaveAttribute('data-status', 'busy');
   const late = await quire.openWindow();
   await late.expectSliderValue(7, DEMO_SLIDER);
   await expect(late.sliders()).toHaveCount(count);
   await expect(late.kernelStatus()).toHaveAttribute('data-status', 'busy');
   await expect(late.page.getByRole('checkbox')).toBeChecked();
+  held.release();
   await busy;
 });

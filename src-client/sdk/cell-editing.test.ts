@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, waitFor, type TestDaemon } from '../testing/daemon-harness';
+import { heldCell } from '../testing/held-cell';
 import type { NotebookSession } from './index';
 
 let daemon: TestDaemon;
@@ -83,7 +84,8 @@ describe('cell structure through the SDK', () => {
   });
 
   it('a cell moved while it runs still gets its outputs and timing', async () => {
-    const [a, b] = await twoSessions('moving-run.ipynb', [{ source: 'import time\ntime.sleep(1)\nprint("done")' }, { source: 'pass' }]);
+    const held = heldCell(daemon.home);
+    const [a, b] = await twoSessions('moving-run.ipynb', [{ source: `${held.code}\nprint("done")` }, { source: 'pass' }]);
     const [running] = a.getCells();
     const result = a.execute({ cellId: running!.id });
     await waitFor(async () => {
@@ -92,6 +94,7 @@ describe('cell structure through the SDK', () => {
     }, 'the cell to run');
     b.moveCell(running!.id, 1);
     await b.confirmSent();
+    held.release();
     expect((await result).status).toBe('ok');
     await b.confirmSync();
     const moved = b.getCells()[1]!;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broadcast } from '../../src-shared/protocol/messages';
 import { REPO_ROOT, startTestDaemon, waitFor, type TestDaemon } from '../testing/daemon-harness';
+import { heldCell } from '../testing/held-cell';
 import { DaemonError, type InputRequest, type NotebookSession } from './index';
 
 let daemon: TestDaemon;
@@ -54,13 +55,16 @@ const text = (outputs: Record<string, unknown>[]) => outputs.map((o) => String(o
 
 describe('run timing', () => {
   it('lastRun records start, duration and status, visible to another client', async () => {
-    const a = await open('timing.ipynb', [{ source: 'import time\ntime.sleep(1.5)' }, { source: '1/0' }]);
+    const held = heldCell(daemon.home);
+    const a = await open('timing.ipynb', [{ source: held.code }, { source: '1/0' }]);
     const b = await (await daemon.client('b')).openNotebook(a.path);
     const [slow, failing] = a.getCells();
     const t0 = Date.now();
     const run = a.execute({ cellId: slow!.id });
     await settled(b, 'the cell to be running with a start time', () => b.getCells()[0]?.lastRun?.status === null);
     expect(b.getCells()[0]).toMatchObject({ run: 'running', lastRun: { durationMs: null, status: null } });
+    await new Promise((r) => setTimeout(r, 1500));
+    held.release();
     await run;
     const t1 = Date.now();
     await b.confirmSync();
@@ -174,8 +178,9 @@ describe('stdin', () => {
 
 describe('kernel status', () => {
   it("stays busy in every client while a cell outlives an interrupt: the interrupt's own idle does not count", async () => {
+    const held = heldCell(daemon.home);
     const a = await open('status-busy.ipynb', [
-      { source: 'import time\ntry:\n    print("sleeping", flush=True)\n    time.sleep(30)\nexcept KeyboardInterrupt:\n    time.sleep(2)\nprint("done")' },
+      { source: `import time\ntry:\n    print("sleeping", flush=True)\n    time.sleep(30)\nexcept KeyboardInterrupt:\n    ${held.code}\nprint("done")` },
     ]);
     await a.setKernel(ALT_KERNEL);
     const b = await (await daemon.client('b')).openNotebook(a.path);
@@ -187,6 +192,7 @@ describe('kernel status', () => {
     await new Promise((r) => setTimeout(r, 300)); // the interrupt's busy/idle pair has reached the daemon
     await b.confirmSync();
     expect(b.getKernel().status).toBe('busy');
+    held.release();
     expect((await run).status).toBe('ok');
     await settled(b, 'the kernel to be idle', () => b.getKernel().status === 'idle');
     expect(text(b.getCells()[0]!.outputs)).toBe('sleeping\ndone\n');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NotebookSession } from './notebook-session';
 import { startTestDaemon, waitFor, type TestDaemon } from '../testing/daemon-harness';
+import { heldCell } from '../testing/held-cell';
 
 const daemons: TestDaemon[] = [];
 const homes: string[] = [];
@@ -125,10 +126,11 @@ describe('kernels outlive a daemon crash', () => {
     const first = await firstDaemon();
     const path = first.notebook('busy-survive.ipynb', [{ source: '' }]);
     const nb = await (await first.client('before')).openNotebook(path);
-    await nb.execute('import time');
+    await nb.execute('1');
     const [record] = records(first.home);
     kernelPids.add(record!.pid);
-    nb.execute('time.sleep(10)').catch(() => {}); // rejected when the daemon dies
+    const cell = heldCell(first.home);
+    nb.execute(cell.code).catch(() => {}); // rejected when the daemon dies
     await waitFor(async () => {
       await nb.confirmSync();
       return nb.getKernel().status === 'busy';
@@ -144,6 +146,9 @@ describe('kernels outlive a daemon crash', () => {
     };
     await waitFor(async () => (await status()) === 'busy', 'the re-adopted kernel to show busy', 8_000);
     expect((await second.client('status').then((c) => c.status())).rooms[0]?.kernel?.pid).toBe(record!.pid);
+    await new Promise((r) => setTimeout(r, 1500)); // past the 1 s probe: still busy, the cell has not ended
+    expect(await status()).toBe('busy');
+    cell.release();
     await waitFor(async () => (await status()) === 'idle', 'idle once the cell ends', 30_000);
     expect(await printed(again, 'print(1)')).toBe('1');
   }, 120_000);
