@@ -10,7 +10,8 @@ test('SIGKILL the daemon and the host mid-edit: reopening shows every edit and o
   await win.typeInCell(0, '\n# typed before the crash');
   await win.typeInCell(1, '  # and here', { delay: 5 });
   await expect.poll(async () => (await win.docCells()).map((c) => c.source)).toEqual(['x = 1\n# typed before the crash', 'y = 2  # and here']);
-  await new Promise((r) => setTimeout(r, 1500)); // the daemon snapshots at most once a second
+  // The daemon snapshots at most once a second: the crash must come after it wrote these edits.
+  await expect.poll(() => quire.snapshotSources(), { timeout: 10_000 }).toEqual(['x = 1\n# typed before the crash', 'y = 2  # and here']);
 
   const pid = await quire.daemonPid();
   quire.killHosts();
@@ -33,7 +34,7 @@ test('discarding the recovered version reloads the file', async ({ quire }) => {
   const win = await quire.openWindow();
   await win.typeInCell(0, ' edited');
   await expect.poll(async () => (await win.docCells())[0]?.source).toBe('original edited');
-  await new Promise((r) => setTimeout(r, 1500));
+  await expect.poll(() => quire.snapshotSources(), { timeout: 10_000 }).toEqual(['original edited']);
   const pid = await quire.daemonPid();
   quire.killHosts();
   process.kill(pid, 'SIGKILL');

@@ -67,7 +67,14 @@ export function openChromiumApp(chromium: string, url: string): AppWindow {
   ];
   if (process.getuid?.() === 0) args.push('--no-sandbox');
   const child = spawn(chromium, args, { stdio: 'ignore', detached: false });
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  const cleanup = () => {
+    try {
+      // Chromium's helper processes can outlive the launcher and still write into the profile.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    } catch {
+      // A leftover temporary profile is not worth crashing the host over.
+    }
+  };
   const exited = new Promise<number | null>((resolveExit) => {
     child.once('exit', (code) => {
       cleanup();
