@@ -1,7 +1,9 @@
 // Import-direction rules from DESIGN.md ("Imports flow one way"). `npm run lint` fails on any
 // error below. Paths are relative to the repo root.
 //
-//   src-shared   ← nothing else from src-*, no Node built-ins, no electron (pure TS)
+//   src-shared   ← nothing else from src-*, no Node built-ins, no electron (pure TS);
+//                  except src-shared/node: Node-only helpers for the Node processes (daemon,
+//                  client, main), which the renderer and preload may not import
 //   src-daemon   ← src-shared only
 //   src-client   ← src-shared only
 //   src-main     ← src-shared, src-client; electron only in src-main/electron/
@@ -52,8 +54,22 @@ module.exports = {
       name: 'shared-no-node-builtins',
       severity: 'error',
       comment: 'src-shared runs in the renderer too: no Node built-ins (its tests run in Node and may).',
-      from: { path: '^src-shared/', pathNot: '\\.test\\.tsx?$' },
+      from: { path: '^src-shared/', pathNot: ['\\.test\\.tsx?$', '^src-shared/node/'] },
       to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'shared-pure-not-to-shared-node',
+      severity: 'error',
+      comment: 'The pure part of src-shared runs in the renderer: it may not pull in src-shared/node.',
+      from: { path: '^src-shared/', pathNot: '^src-shared/node/' },
+      to: { path: '^src-shared/node/' },
+    },
+    {
+      name: 'web-not-to-shared-node',
+      severity: 'error',
+      comment: 'src-shared/node uses Node built-ins: neither the renderer nor the sandboxed preload can load it.',
+      from: { path: '^src-(renderer|preload)/' },
+      to: { path: '^src-shared/node/' },
     },
     {
       name: 'shared-no-electron',

@@ -3,7 +3,7 @@
  * live-socket check refuse a second instance; socket and token are 0600 in a 0700 dir.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -14,7 +14,8 @@ import { DEFAULT_AUTOSAVE_MS, DEFAULT_FILE_POLL_MS } from './rooms/file-state';
 import { LocalKernelProvider } from './kernels/local-kernel';
 import { DEFAULT_ORPHAN_KERNEL_MS } from './kernels/kernel-registry';
 import { fileLogger, type Logger } from './log';
-import { startHopTrace } from '../src-shared/hop-trace';
+import { traceHopsToFileFromEnv } from '../src-shared/node/hop-trace-file';
+import { processAlive } from '../src-shared/node/process-alive';
 
 export class AlreadyRunningError extends Error {}
 
@@ -29,21 +30,6 @@ function socketAnswers(socket: string): Promise<boolean> {
   });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A killed daemon not yet reaped by its parent is a zombie: signal 0 still succeeds.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): trust the signal
-  }
-}
-
 /** Takes the single-instance lock, clearing a stale one left by a crashed daemon. */
 async function takeLock(paths: QuirePaths): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -55,7 +41,7 @@ async function takeLock(paths: QuirePaths): Promise<void> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number.parseInt(readFileSync(paths.lock, 'utf8'), 10);
-      if ((Number.isFinite(pid) && pid !== process.pid && pidAlive(pid)) || (await socketAnswers(paths.socket))) {
+      if ((Number.isFinite(pid) && pid !== process.pid && processAlive(pid)) || (await socketAnswers(paths.socket))) {
         throw new AlreadyRunningError(`a Quire daemon is already running (pid ${pid}, socket ${paths.socket})`);
       }
       rmSync(paths.lock, { force: true });
@@ -155,8 +141,7 @@ export async function main(argv: string[]): Promise<number> {
     return err instanceof AlreadyRunningError ? 3 : 1;
   }
   const log = fileLogger(running.paths.log, foreground);
-  const traceDir = process.env.QUIRE_HOP_TRACE; // set by `npm run bench -- --trace-hops`
-  if (traceDir) process.once('exit', startHopTrace((lines) => appendFileSync(join(traceDir, `daemon-${process.pid}.trace`), lines)));
+  traceHopsToFileFromEnv('daemon');
   process.on('uncaughtException', (err) => {
     // A broken stdio pipe is not the daemon's problem; logging it would only repeat it.
     if ((err as NodeJS.ErrnoException).code === 'EPIPE') return;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliIn, REPO_ROOT } from '../testing/daemon-harness';
 import { defaultPaths } from '../sdk/daemon-launcher';
-import { processAlive } from './process-alive';
+import { processAlive } from '../../src-shared/node/process-alive';
 
 const VENV_PYTHON = join(REPO_ROOT, '.venv', 'bin', 'python');
 let home: string;

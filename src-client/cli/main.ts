@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { connect, type NotebookSession, type QuireClient } from '../sdk/index';
 import { openSocket, defaultPaths } from '../sdk/daemon-launcher';
 import { formatOutput, formatWidgets, plain } from './format';
-import { processAlive } from './process-alive';
+import { processAlive } from '../../src-shared/node/process-alive';
 
 const USAGE = `usage: quire <command>
 

@@ -4,14 +4,14 @@
  * stdout gets exactly one line, the URL (`http://127.0.0.1:PORT/?token=…`); everything else goes
  * to stderr. Runs until Ctrl-C (SIGINT) or SIGTERM.
  */
-import { appendFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { QuireCore } from '../core/index';
 import { appModeAvailability, openChromiumApp, type AppWindow } from './open-browser';
 import { startBrowserHost, type BrowserHost } from './server';
-import { startHopTrace } from '../../src-shared/hop-trace';
+import { traceHopsToFileFromEnv } from '../../src-shared/node/hop-trace-file';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RENDERER_DIR = join(REPO_ROOT, 'out', 'renderer');
@@ -128,8 +128,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
-  const traceDir = process.env.QUIRE_HOP_TRACE; // set by `npm run bench -- --trace-hops`
-  if (traceDir) process.once('exit', startHopTrace((lines) => appendFileSync(join(traceDir, `host-${process.pid}.trace`), lines)));
+  traceHopsToFileFromEnv('host');
 
   let serving: Serving;
   try {

@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
  * Whether a process still runs. A zombie does not: it has exited and writes nothing, it only
  * waits for its parent to reap it — and a daemon started by a process that is blocked (the
  * bench's spawnSync of `quire stop`) or by a slow-reaping PID 1 can stay a zombie for long.
- * (src-daemon has the same check for its lock; the two zones may not share Node code.)
  */
 export function processAlive(pid: number): boolean {
   try {
