@@ -173,6 +173,11 @@ export class Daemon implements ConnectionHandler {
         const restored = this.snapshots.restore(roomId, path, { liveKernel: survivor !== null });
         const loaded = restored ? { doc: restored, exists } : await loadNotebookFile(path, this.blobs);
         exists = loaded.exists;
+        if (this.stopping) {
+          // The stop began while this open waited: it has already shut the other kernels down.
+          await survivor?.shutdown().catch(() => {});
+          throw new RequestError('daemon-stopping', `open: the Quire daemon is stopping`);
+        }
         if (restored) this.options.logger.info(`room ${roomId}: restored ${path} from its recovery snapshot`);
         else this.snapshots.setSource(roomId, path);
         // Another open may have raced us while the file loaded.
@@ -188,6 +193,7 @@ export class Daemon implements ConnectionHandler {
               this.snapshots.setSource(r.id, r.path);
               this.snapshots.flush(r.id, r.doc);
             },
+            onKernelStartEnded: (r) => this.maybeDropRoom(r),
             autosaveMs: this.options.autosaveMs ?? 0,
             ...(this.options.filePollMs ? { filePollMs: this.options.filePollMs } : {}),
           });
@@ -288,7 +294,8 @@ export class Daemon implements ConnectionHandler {
 
   /** Rooms with no peers and no kernel hold nothing worth keeping in memory. */
   private maybeDropRoom(room: Room): void {
-    if (room.clientCount > 0 || room.hasKernel) return;
+    // A stop writes every room's last snapshot itself.
+    if (this.stopping || room.clientCount > 0 || room.hasKernel) return;
     room.flush();
     room.dispose();
     this.writeLastSnapshot(room);

@@ -3,7 +3,7 @@
  * (`quire daemon` is dispatched by bin/quire.mjs to src-daemon.)
  */
 import { parseArgs } from 'node:util';
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type NotebookSession, type QuireClient } from '../sdk/index';
@@ -55,7 +55,7 @@ async function cmdStatus(json: boolean): Promise<number> {
       out(`daemon pid ${status.pid}, up ${Math.round(status.uptimeMs / 1000)} s\nsocket ${status.socket}\n`);
       if (status.rooms.length === 0) out('no open notebooks\n');
       for (const r of status.rooms) {
-        const k = r.kernel ? `kernel ${r.kernel.name} (${r.kernel.status}, pid ${r.kernel.pid})` : 'no kernel';
+        const k = r.kernel ? `kernel ${r.kernel.name} (${r.kernel.status}, pid ${r.kernel.pid ?? 'not yet known'})` : 'no kernel';
         out(`${r.path}: ${r.clients} client(s), ${k}\n`);
       }
     }
@@ -129,27 +129,46 @@ async function cmdStop(): Promise<number> {
   try {
     client = await connect({ autostart: false, clientName: 'quire-cli' });
   } catch {
-    out('no daemon running\n');
-    return 0;
+    // A daemon that is already stopping has removed its socket but may still be writing.
+    const pid = lockHolder(paths.lock);
+    if (pid === null || !processAlive(pid)) {
+      out('no daemon running\n');
+      return 0;
+    }
+    return untilExited(pid, paths.log, []);
   }
   const { pid, rooms } = await client.status();
   await client.stopDaemon();
   client.connection.close();
-  // Stopped means the process is gone, not only its socket: a script that runs `quire stop` and
-  // then removes or copies QUIRE_HOME must not race the daemon's last writes.
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (!existsSync(paths.socket) && !processAlive(pid)) {
-      out('daemon stopped\n');
-      // Open windows want their notebooks: a host that loses its daemon starts a new one.
-      const open = rooms.filter((r) => r.clients > 0).map((r) => r.path);
-      if (open.length > 0) out(`still open in a Quire window, which will start a new daemon: ${open.join(', ')}\n`);
-      return 0;
+  return untilExited(pid, paths.log, rooms.filter((r) => r.clients > 0).map((r) => r.path));
+}
+
+function lockHolder(lock: string): number | null {
+  try {
+    const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+    return Number.isFinite(pid) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Stopped means the process is gone, not its socket (removed as the stop begins): a script
+ * that runs `quire stop` and then removes or copies QUIRE_HOME must not race the last writes.
+ */
+async function untilExited(pid: number, log: string, stillOpen: string[]): Promise<number> {
+  const deadline = Date.now() + 30_000;
+  while (processAlive(pid)) {
+    if (Date.now() > deadline) {
+      err(`the daemon (pid ${pid}) did not stop within 30 s; see ${log}\n`);
+      return 1;
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  err(`the daemon (pid ${pid}) did not stop within 15 s; see ${paths.log}\n`);
-  return 1;
+  out('daemon stopped\n');
+  // A Quire window reconnects by starting a new daemon; scripts and the CLI do not.
+  if (stillOpen.length > 0) out(`still open in other clients (a Quire window among them starts a new daemon): ${stillOpen.join(', ')}\n`);
+  return 0;
 }
 
 export function demoNotebookPath(): string {

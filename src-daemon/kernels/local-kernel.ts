@@ -76,7 +76,8 @@ export class LocalKernelProvider implements KernelProvider {
     return findKernelSpecs({ prefixes: this.options.prefixes ?? [], logger: this.logger });
   }
 
-  async launch(spec: KernelSpec, options: LaunchOptions): Promise<LocalKernelConnection> {
+  async launch(spec: KernelSpec, options: LaunchOptions, signal?: AbortSignal): Promise<LocalKernelConnection> {
+    signal?.throwIfAborted();
     const connection = new LocalKernelConnection({
       spec,
       launch: options,
@@ -87,7 +88,17 @@ export class LocalKernelProvider implements KernelProvider {
       records: this.records,
       findPorts: this.options.findPorts,
     });
-    await connection.start();
+    // shutdown() cancels a start in progress and cleans up after it.
+    const cancel = () => void connection.shutdown();
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      await connection.start();
+    } catch (error) {
+      if (signal?.aborted) await connection.shutdown(); // its cleanup is done when the caller hears
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
     return connection;
   }
 }

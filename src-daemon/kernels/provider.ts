@@ -63,8 +63,11 @@ export interface KernelConnection {
 export interface KernelProvider {
   /** Lists the kernelspecs this provider can launch. */
   listSpecs(): Promise<KernelSpec[]>;
-  /** Launches a kernel and completes the kernel_info handshake before resolving. */
-  launch(spec: KernelSpec, options: LaunchOptions): Promise<KernelConnection>;
+  /**
+   * Launches a kernel and completes the kernel_info handshake before resolving. `signal`
+   * cancels the start (a shutdown while the kernel starts): the promise then rejects.
+   */
+  launch(spec: KernelSpec, options: LaunchOptions, signal?: AbortSignal): Promise<KernelConnection>;
   /**
    * A kernel of this notebook that outlived a previous daemon and was re-adopted, handed out
    * once (the caller owns it afterwards); null when there is none. Optional: remote providers

@@ -87,6 +87,8 @@ export interface RoomDeps {
   autosaveMs?: number;
   /** How often the file is checked for changes by other programs. */
   filePollMs?: number;
+  /** A kernel start failed or was cancelled: the room may now hold nothing worth keeping. */
+  onKernelStartEnded?(room: Room): void;
 }
 
 export class Room {
@@ -97,6 +99,8 @@ export class Room {
   private widgetDriver: string | null = null;
   private kernel: KernelConnection | null = null;
   private kernelStarting: Promise<KernelConnection> | null = null;
+  /** Cancels the start in progress (a shutdown while the kernel starts). */
+  private startAbort: AbortController | null = null;
   private readonly bridge: CommBridge;
   private readonly outputs = new OutputRouter();
   private readonly writer: CoalescingWriter<NotebookDoc>;
@@ -176,7 +180,7 @@ export class Room {
     return this.kernel?.pid ?? null;
   }
 
-  /** A kernel runs, or is starting (then the room must stay for it, and a stop must wait for it). */
+  /** A kernel runs or is starting: the room stays open for it. */
   get hasKernel(): boolean {
     return this.kernel !== null || this.kernelStarting !== null;
   }
@@ -407,14 +411,23 @@ export class Room {
   async ensureKernel(): Promise<KernelConnection> {
     if (this.kernel) return this.kernel;
     if (!this.kernelStarting) {
-      this.kernelStarting = this.startKernel().finally(() => {
+      const abort = new AbortController();
+      this.startAbort = abort;
+      this.kernelStarting = this.startKernel(abort.signal).finally(() => {
         this.kernelStarting = null;
+        this.startAbort = null;
       });
+      this.kernelStarting.catch(() => this.deps.onKernelStartEnded?.(this));
     }
     return this.kernelStarting;
   }
 
-  private async startKernel(): Promise<KernelConnection> {
+  /** Resolves once no kernel start is in progress (whether it succeeded or not). */
+  async kernelSettled(): Promise<void> {
+    await this.kernelStarting?.catch(() => {});
+  }
+
+  private async startKernel(signal: AbortSignal): Promise<KernelConnection> {
     const meta = getNotebookMetadata(this.docValue) as {
       kernelspec?: { name?: unknown; language?: unknown };
       language_info?: { name?: unknown };
@@ -437,13 +450,23 @@ export class Room {
     this.change((d) =>
       setKernel(d, { status: 'starting', name: spec.name, displayName: spec.display_name, language: spec.language, error: null }),
     );
+    const cancelled = () => {
+      this.change((d) => setKernel(d, { status: 'unknown', error: null }));
+      return new RoomError('kernel-error', `kernel ${spec.name} was shut down while it was starting`);
+    };
     let kernel: KernelConnection;
     try {
-      kernel = await this.deps.provider.launch(spec, { cwd: dirname(this.path), owner: { roomId: this.id, notebookPath: this.path } });
+      kernel = await this.deps.provider.launch(spec, { cwd: dirname(this.path), owner: { roomId: this.id, notebookPath: this.path } }, signal);
     } catch (err) {
+      if (signal.aborted) throw cancelled();
       const message = `kernel ${spec.name} failed to start: ${(err as Error).message}`;
       this.change((d) => setKernel(d, { status: 'dead', error: message }));
       throw new RoomError('kernel-error', message);
+    }
+    if (signal.aborted) {
+      // Cancelled just as the start completed: the provider is already shutting it down.
+      await kernel.shutdown();
+      throw cancelled();
     }
     this.kernel = kernel;
     this.unsubscribeKernel = kernel.onEvent((event) => {
@@ -853,8 +876,9 @@ export class Room {
   }
 
   async shutdownKernel(): Promise<boolean> {
-    // A kernel still starting would come up after this and belong to nobody.
-    await this.kernelStarting?.catch(() => {});
+    // A kernel still starting would come up after this and belong to nobody: cancel the start.
+    this.startAbort?.abort();
+    await this.kernelSettled();
     const kernel = this.kernel;
     if (!kernel) return false;
     this.kernel = null;
@@ -882,7 +906,7 @@ export class Room {
       throw new RoomError('no-kernelspec', `no kernel named "${name}" is installed (installed: ${names}); pick one from kernelspecs`);
     }
     // A start in flight would otherwise hand out the old kernel after the switch.
-    await this.kernelStarting?.catch(() => {});
+    await this.kernelSettled();
     let shutdown = false;
     if (this.kernel && this.kernel.spec.name !== spec.name) shutdown = await this.shutdownKernel();
     const meta = getNotebookMetadata(this.docValue) as { language_info?: { name?: unknown } };
