@@ -204,7 +204,8 @@ export class Daemon implements ConnectionHandler {
       // Another open may have created the room (and started a kernel) while we claimed this one.
       if (survivor && !room.attachKernel(survivor)) {
         this.options.logger.warn(`room ${roomId} already has a kernel; shutting down the re-adopted one`);
-        await survivor.shutdown().catch(() => {});
+        // Not awaited: the room must not change (be dropped, or a stop begin) between this check and addPeer.
+        void survivor.shutdown().catch(() => {});
       }
       room.addPeer(conn, { drivesWidgets: params.drivesWidgets === true });
       return { roomId, path, exists, widgetDriver: room.isWidgetDriver(conn) };
@@ -294,8 +295,8 @@ export class Daemon implements ConnectionHandler {
 
   /** Rooms with no peers and no kernel hold nothing worth keeping in memory. */
   private maybeDropRoom(room: Room): void {
-    // A stop writes every room's last snapshot itself.
-    if (this.stopping || room.clientCount > 0 || room.hasKernel) return;
+    // A stop writes every room's last snapshot itself; a room already dropped is not written twice.
+    if (this.stopping || this.rooms.get(room.id) !== room || room.clientCount > 0 || room.hasKernel) return;
     room.flush();
     room.dispose();
     this.writeLastSnapshot(room);

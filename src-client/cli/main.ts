@@ -129,12 +129,14 @@ async function cmdStop(): Promise<number> {
   try {
     client = await connect({ autostart: false, clientName: 'quire-cli' });
   } catch {
-    // A daemon that is already stopping has removed its socket but may still be writing.
+    // A daemon without a socket it answers on: already stopping (and maybe still writing), or
+    // still starting up. SIGTERM is a stop to it; asking again is harmless.
     const pid = lockHolder(paths.lock);
-    if (pid === null || !processAlive(pid)) {
+    if (pid === null || !processAlive(pid) || !isQuireDaemon(pid)) {
       out('no daemon running\n');
       return 0;
     }
+    process.kill(pid, 'SIGTERM');
     return untilExited(pid, paths.log, []);
   }
   const { pid, rooms } = await client.status();
@@ -149,6 +151,16 @@ function lockHolder(lock: string): number | null {
     return Number.isFinite(pid) ? pid : null;
   } catch {
     return null;
+  }
+}
+
+/** The lock's pid may have been reused by another process since: only a `quire daemon` is signalled. */
+function isQuireDaemon(pid: number): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.some((a) => a.endsWith('quire.mjs')) && argv.includes('daemon');
+  } catch {
+    return false; // no /proc (macOS): do not signal what we cannot identify
   }
 }
 

@@ -7,7 +7,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { processAlive } from '../../src-shared/node/process-alive';
 import { REPO_ROOT, startTestDaemon, waitFor } from '../testing/daemon-harness';
+import { defaultPaths } from './daemon-launcher';
 
 /** Pids of live processes whose command line mentions `dir` (a kernel's connection file is in the home). */
 function processesUnder(dir: string): number[] {
@@ -71,4 +73,17 @@ describe('daemon stop', () => {
       rmSync(prefix, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('quire stop also stops a daemon that no longer answers on its socket, and says so only once it has exited', async () => {
+    const daemon = await startTestDaemon();
+    try {
+      // What a stop already under way, or a daemon still starting up, looks like from outside.
+      rmSync(defaultPaths(daemon.env).socket);
+      const result = await daemon.cli(['stop']);
+      expect(result.stdout, result.stderr).toContain('daemon stopped');
+      expect(processAlive(daemon.process.pid!)).toBe(false);
+    } finally {
+      await daemon.stop();
+    }
+  });
 });

@@ -177,6 +177,8 @@ export class LocalKernelConnection implements KernelConnection {
     } catch (error) {
       this.markDead(errorMessage(error));
       await removeFile(this.connectionFile).catch(() => {});
+      // Cancelled by a shutdown, which may have removed the log before this start wrote it again.
+      if (this.shutdownPromise) await removeFile(this.logFile).catch(() => {});
       throw error;
     }
   }
@@ -384,6 +386,7 @@ export class LocalKernelConnection implements KernelConnection {
     try {
       this._info = await this.handshake(instance, signal, 'shell', HANDSHAKE_TIMEOUT_MS);
       await this.awaitStdin(instance);
+      if (signal.aborted) throw cancelledError();
       await this.raiseIopubLimit(instance);
     } catch (error) {
       instance.stopping = true;

@@ -417,7 +417,13 @@ export class Room {
         this.kernelStarting = null;
         this.startAbort = null;
       });
-      this.kernelStarting.catch(() => this.deps.onKernelStartEnded?.(this));
+      this.kernelStarting.catch(() => {
+        try {
+          this.deps.onKernelStartEnded?.(this);
+        } catch (err) {
+          this.deps.logger.error(`room ${this.id}: after a failed kernel start: ${(err as Error).message}`);
+        }
+      });
     }
     return this.kernelStarting;
   }
@@ -877,10 +883,11 @@ export class Room {
 
   async shutdownKernel(): Promise<boolean> {
     // A kernel still starting would come up after this and belong to nobody: cancel the start.
+    const cancelled = this.startAbort !== null;
     this.startAbort?.abort();
     await this.kernelSettled();
     const kernel = this.kernel;
-    if (!kernel) return false;
+    if (!kernel) return cancelled;
     this.kernel = null;
     this.unsubscribeKernel?.();
     this.unsubscribeKernel = null;
