@@ -295,8 +295,9 @@ export class Daemon implements ConnectionHandler {
 
   /** Rooms with no peers and no kernel hold nothing worth keeping in memory. */
   private maybeDropRoom(room: Room): void {
-    // A stop writes every room's last snapshot itself; a room already dropped is not written twice.
-    if (this.stopping || this.rooms.get(room.id) !== room || room.clientCount > 0 || room.hasKernel) return;
+    // A room already dropped is not written twice. (During a stop this still runs as the clients'
+    // connections close, after the kernel shutdown: the snapshot then matches what they last saw.)
+    if (this.rooms.get(room.id) !== room || room.clientCount > 0 || room.hasKernel) return;
     room.flush();
     room.dispose();
     this.writeLastSnapshot(room);
