@@ -100,7 +100,7 @@ export async function run({ env, tmp }) {
   if (!existsSync(file)) throw new Error(`the daemon wrote no snapshot at ${file}`);
   // The snapshot is a base plus a log of the changes since (doc-snapshots.ts): both count, and
   // loading means what a restore does, the base with every log record applied.
-  const { readSnapshot } = await import('../../src-daemon/rooms/doc-snapshots.ts');
+  const { readSnapshot } = await import('../../src-shared/node/recovery-snapshot.ts');
   const bytes = statSync(file).size + (statSync(`${file}.log`, { throwIfNoEntry: false })?.size ?? 0);
   const loads = [];
   let doc;

@@ -5,6 +5,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import * as A from '@automerge/automerge';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readSnapshotsIn } from '../../src-shared/node/recovery-snapshot';
+import { getCells } from '../../src-shared/schema/notebook-doc';
 import { startTestDaemon, waitFor, type TestDaemon } from '../testing/daemon-harness';
 
 const daemons: TestDaemon[] = [];
@@ -21,6 +23,12 @@ const firstSource = (path: string): string => {
   const source = (JSON.parse(readFileSync(path, 'utf8')) as { cells: { source: string | string[] }[] }).cells[0]!.source;
   return Array.isArray(source) ? source.join('') : source;
 };
+
+/** Waits until `count` rooms' recovery snapshots hold `source` as their first cell (the daemon writes them at most once a second). */
+async function snapshotted(home: string, source: string, count = 1): Promise<void> {
+  const holding = () => readSnapshotsIn(home).filter((doc) => getCells(doc)[0]?.source === source).length;
+  await waitFor(() => holding() >= count, `${count} recovery snapshot(s) holding the edit`, 10_000);
+}
 
 async function killHard(d: TestDaemon): Promise<void> {
   d.process.kill('SIGKILL');
@@ -39,7 +47,7 @@ describe('daemon crash recovery', () => {
     const [c0, c1] = nb.getCells();
     nb.setCellSource(c0!.id, 'x = 42');
     await nb.confirmSent();
-    await new Promise((r) => setTimeout(r, 1500)); // the snapshot is written within a second
+    await snapshotted(first.home, 'x = 42');
 
     const closed = new Promise((r) => client.onDisconnect(r));
     await killHard(first);
@@ -97,7 +105,7 @@ describe('daemon crash recovery', () => {
       nb.setCellSource(nb.getCells()[0]!.id, 'recovered edit');
       await nb.confirmSent();
     }
-    await new Promise((r) => setTimeout(r, 1500)); // the snapshots are written within a second
+    await snapshotted(first.home, 'recovered edit', 2);
     await killHard(first);
 
     const second = await startTestDaemon({ home: first.home, keepHome: true, env: { QUIRE_AUTOSAVE_MS: '300' } });

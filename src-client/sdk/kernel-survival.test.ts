@@ -9,6 +9,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NotebookSession } from './notebook-session';
+import { readSnapshotsIn } from '../../src-shared/node/recovery-snapshot';
+import { getComms } from '../../src-shared/schema/notebook-doc';
 import { startTestDaemon, waitFor, type TestDaemon } from '../testing/daemon-harness';
 import { heldCell } from '../testing/held-cell';
 
@@ -80,7 +82,11 @@ describe('kernels outlive a daemon crash', () => {
     expect(statSync(join(recordsDir(first.home), `${record!.kernelId}.json`)).mode & 0o777).toBe(0o600);
     expect(statSync(recordsDir(first.home)).mode & 0o777).toBe(0o700);
 
-    await new Promise((r) => setTimeout(r, 1500)); // the recovery snapshot now has the slider at 3
+    await waitFor(
+      () => readSnapshotsIn(first.home).some((doc) => getComms(doc).some((c) => c.modelName === 'IntSliderModel' && c.state.value === 3)),
+      'the recovery snapshot to have the slider at 3',
+      10_000,
+    );
     // Changed right before the crash: the snapshot cannot have it, only the kernel can tell.
     await nb.execute('slider.value = 5');
     await killHard(first);

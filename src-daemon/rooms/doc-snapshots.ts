@@ -23,6 +23,7 @@ import {
   type NotebookDoc,
 } from '../../src-shared/schema/notebook-doc';
 import type { Logger } from '../log';
+import { readSnapshot } from '../../src-shared/node/recovery-snapshot';
 
 /** sha256 of a notebook file's bytes, or 'absent'. */
 export function fileFingerprint(path: string): string {
@@ -194,21 +195,4 @@ export class DocSnapshots {
   private loadWithLog(snapshot: string, path: string): A.Doc<NotebookDoc> {
     return readSnapshot(snapshot, (torn) => this.logger.warn(`recovery log of ${path}: ignored a torn last record (${torn} bytes)`));
   }
-}
-
-/** A base snapshot with every complete record of its log applied (what a restore loads). */
-export function readSnapshot(snapshot: string, onTornRecord: (bytes: number) => void = () => {}): A.Doc<NotebookDoc> {
-  let doc = A.load<NotebookDoc>(new Uint8Array(readFileSync(snapshot)));
-  const log = `${snapshot}.log`;
-  if (!existsSync(log)) return doc;
-  const bytes = readFileSync(log);
-  let at = 0;
-  while (at + 4 <= bytes.length) {
-    const length = bytes.readUInt32BE(at);
-    if (at + 4 + length > bytes.length) break;
-    doc = A.loadIncremental(doc, new Uint8Array(bytes.subarray(at + 4, at + 4 + length)));
-    at += 4 + length;
-  }
-  if (at < bytes.length) onTornRecord(bytes.length - at);
-  return doc;
 }
