@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NotebookSession } from './notebook-session';
+import { processAlive } from '../../src-shared/node/process-alive';
 import { readSnapshotsIn } from '../../src-shared/node/recovery-snapshot';
 import { getComms } from '../../src-shared/schema/notebook-doc';
 import { startTestDaemon, waitFor, type TestDaemon } from '../testing/daemon-harness';
@@ -21,19 +22,9 @@ const kernelPids = new Set<number>();
 
 afterAll(async () => {
   for (const d of daemons) await d.stop();
-  for (const pid of kernelPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of kernelPids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   for (const h of homes) rmSync(h, { recursive: true, force: true });
 });
-
-/** Running and not a zombie (PID 1 here may not reap orphans quickly). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
-  } catch {
-    return false;
-  }
-}
 
 const recordsDir = (home: string) => join(home, 'kernels');
 function records(home: string): { kernelId: string; pid: number; owner: { notebookPath: string } }[] {
@@ -91,7 +82,7 @@ describe('kernels outlive a daemon crash', () => {
     await nb.execute('slider.value = 5');
     await killHard(first);
     await new Promise((r) => setTimeout(r, 500));
-    expect(alive(pid), 'the kernel must survive a SIGKILLed daemon').toBe(true);
+    expect(processAlive(pid), 'the kernel must survive a SIGKILLed daemon').toBe(true);
 
     const second = await startTestDaemon({ home: first.home, keepHome: true });
     daemons.push(second);
@@ -124,7 +115,7 @@ describe('kernels outlive a daemon crash', () => {
     const stop = await second.cli(['stop']);
     expect(stop.code, stop.stderr).toBe(0);
     await waitFor(() => second.process.exitCode !== null, 'the daemon to stop');
-    await waitFor(() => !alive(pid), 'quire stop to end the kernel', 15_000);
+    await waitFor(() => !processAlive(pid), 'quire stop to end the kernel', 15_000);
     expect(records(first.home)).toEqual([]);
   }, 180_000);
 
@@ -168,7 +159,7 @@ describe('kernels outlive a daemon crash', () => {
     const kernelPid = real!.pid;
     kernelPids.add(kernelPid);
     await killHard(first);
-    expect(alive(kernelPid)).toBe(true);
+    expect(processAlive(kernelPid)).toBe(true);
 
     // A record whose process is gone, and one whose pid now belongs to another process
     // (a bystander with a different start time): the first is cleaned up, the second must
@@ -192,11 +183,11 @@ describe('kernels outlive a daemon crash', () => {
     const second = await startTestDaemon({ home: first.home, keepHome: true, env: { QUIRE_ORPHAN_KERNEL_MS: '3000' } });
     daemons.push(second);
     await waitFor(() => records(first.home).every((r) => r.kernelId === real!.kernelId), 'the dead and foreign records to go');
-    expect(alive(bystander.pid!), 'a reused pid must never be signalled').toBe(true);
+    expect(processAlive(bystander.pid!), 'a reused pid must never be signalled').toBe(true);
     bystander.kill('SIGKILL');
 
     // Nobody reopens orphan.ipynb: the survivor is shut down once the orphan timeout passes.
-    await waitFor(() => !alive(kernelPid), 'the unclaimed kernel to be shut down', 30_000);
+    await waitFor(() => !processAlive(kernelPid), 'the unclaimed kernel to be shut down', 30_000);
     await waitFor(() => records(first.home).length === 0, 'its record to go');
     const log = readFileSync(join(first.home, 'daemon.log'), 'utf8');
     expect(log).toContain('was not reopened within 3 s');

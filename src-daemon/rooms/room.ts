@@ -98,9 +98,8 @@ export class Room {
   private readonly driverCandidates = new Set<string>();
   private widgetDriver: string | null = null;
   private kernel: KernelConnection | null = null;
-  private kernelStarting: Promise<KernelConnection> | null = null;
-  /** Cancels the start in progress (a shutdown while the kernel starts). */
-  private startAbort: AbortController | null = null;
+  /** The kernel start in progress, and its cancel (a shutdown while the kernel starts). */
+  private kernelStart: { done: Promise<KernelConnection>; abort: AbortController } | null = null;
   private readonly bridge: CommBridge;
   private readonly outputs = new OutputRouter();
   private readonly writer: CoalescingWriter<NotebookDoc>;
@@ -182,7 +181,7 @@ export class Room {
 
   /** A kernel runs or is starting: the room stays open for it. */
   get hasKernel(): boolean {
-    return this.kernel !== null || this.kernelStarting !== null;
+    return this.kernel !== null || this.kernelStart !== null;
   }
 
   // ---- doc changes ---------------------------------------------------------------
@@ -410,14 +409,13 @@ export class Room {
 
   async ensureKernel(): Promise<KernelConnection> {
     if (this.kernel) return this.kernel;
-    if (!this.kernelStarting) {
+    if (!this.kernelStart) {
       const abort = new AbortController();
-      this.startAbort = abort;
-      this.kernelStarting = this.startKernel(abort.signal).finally(() => {
-        this.kernelStarting = null;
-        this.startAbort = null;
+      const done = this.startKernel(abort.signal).finally(() => {
+        this.kernelStart = null;
       });
-      this.kernelStarting.catch(() => {
+      this.kernelStart = { done, abort };
+      done.catch(() => {
         try {
           this.deps.onKernelStartEnded?.(this);
         } catch (err) {
@@ -425,12 +423,12 @@ export class Room {
         }
       });
     }
-    return this.kernelStarting;
+    return this.kernelStart.done;
   }
 
   /** Resolves once no kernel start is in progress (whether it succeeded or not). */
   async kernelSettled(): Promise<void> {
-    await this.kernelStarting?.catch(() => {});
+    await this.kernelStart?.done.catch(() => {});
   }
 
   private async startKernel(signal: AbortSignal): Promise<KernelConnection> {
@@ -470,7 +468,7 @@ export class Room {
       throw new RoomError('kernel-error', message);
     }
     if (signal.aborted) {
-      // Cancelled just as the start completed: the provider is already shutting it down.
+      // Cancelled as the start completed (shutdown is idempotent if the provider already began it).
       await kernel.shutdown();
       throw cancelled();
     }
@@ -491,7 +489,7 @@ export class Room {
    * False when the room already has a kernel; the caller then shuts the survivor down.
    */
   attachKernel(kernel: KernelConnection): boolean {
-    if (this.kernel || this.kernelStarting) return false;
+    if (this.kernel || this.kernelStart) return false;
     this.kernel = kernel;
     this.unsubscribeKernel = kernel.onEvent((event) => {
       if (event.type === 'message') this.onKernelMessage(event.message);
@@ -883,8 +881,8 @@ export class Room {
 
   async shutdownKernel(): Promise<boolean> {
     // A kernel still starting would come up after this and belong to nobody: cancel the start.
-    const cancelled = this.startAbort !== null;
-    this.startAbort?.abort();
+    const cancelled = this.kernelStart !== null;
+    this.kernelStart?.abort.abort();
     await this.kernelSettled();
     const kernel = this.kernel;
     if (!kernel) return cancelled;

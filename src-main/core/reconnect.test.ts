@@ -2,11 +2,11 @@
  * The daemon dies (SIGKILL); the core says so to every window, starts a new daemon,
  * reopens the notebook, resyncs the windows and says it is back. Real daemon, real kernel.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommRecord } from '../../src-shared/schema/notebook-doc';
 import type { NotebookSnapshot } from '../../src-shared/ipc/contract';
 import type { ExecuteResult } from '../../src-shared/protocol/messages';
+import { processAlive } from '../../src-shared/node/process-alive';
 import { startTestDaemon, waitFor, type TestDaemon } from '../../src-client/testing/daemon-harness';
 import { QuireCore } from './quire-core';
 import { RecordingWindow } from './test-support';
@@ -15,22 +15,6 @@ let daemon: TestDaemon;
 let core: QuireCore;
 /** Processes that must be gone before the test's QUIRE_HOME is removed. */
 const lingering: number[] = [];
-
-/** Alive and not a zombie (an orphan's reaper may be slow). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    if (existsSync('/proc/self/stat')) return false;
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-}
 
 beforeAll(async () => {
   daemon = await startTestDaemon();
@@ -47,7 +31,7 @@ afterAll(async () => {
   await core?.close();
   await daemon?.cli(['stop']); // the daemon the core started
   // The new daemon and the killed daemon's orphaned kernel may still be writing into QUIRE_HOME.
-  await waitFor(() => !lingering.some(running), 'the daemon and kernels to exit', 15_000).catch(() => {});
+  await waitFor(() => !lingering.some(processAlive), 'the daemon and kernels to exit', 15_000).catch(() => {});
   await daemon?.stop();
 });
 
