@@ -82,8 +82,14 @@ export class Daemon implements ConnectionHandler {
       server.once('error', reject);
       server.listen(this.options.paths.socket, () => resolvePromise());
     });
-    // The daemon runs with umask 077, so the socket is born 0600; chmod is belt and braces.
-    await chmod(this.options.paths.socket, 0o600);
+    try {
+      // The daemon runs with umask 077, so the socket is born 0600; chmod is belt and braces.
+      await chmod(this.options.paths.socket, 0o600);
+    } catch (err) {
+      // Still listening, the server would keep a daemon that failed to start alive, lockless.
+      server.close();
+      throw err;
+    }
     this.options.logger.info(`listening on ${this.options.paths.socket} (pid ${process.pid})`);
   }
 

@@ -70,7 +70,13 @@ export async function startTestDaemon(
       (s) => (s.destroy(), true),
       () => false,
     );
-  await waitFor(async () => child.exitCode !== null || (existsSync(paths.socket) && (await answers())), 'the daemon socket', 30_000).catch((err) => {
+  // Started means `startDaemon` returned (its line on stderr), not merely that the socket
+  // answers: the socket accepts connections before the daemon has finished setting it up.
+  await waitFor(
+    async () => child.exitCode !== null || (stderr.includes('quire daemon listening on') && existsSync(paths.socket) && (await answers())),
+    'the daemon socket',
+    30_000,
+  ).catch((err) => {
     throw new Error(`${(err as Error).message}\n${stderr}`);
   });
   if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${stderr}`);
