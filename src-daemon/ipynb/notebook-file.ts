@@ -36,6 +36,7 @@ import {
   hasComm,
   initNotebookDoc,
   isBlobRef,
+  batchCommSeqs,
   putComm,
   text,
   type NewCell,
@@ -147,26 +148,29 @@ export function notebookToDoc(nb: Notebook, blobs?: BlobStore): { doc: A.Doc<Not
 
 /** Saved widgets enter `comms` children-first, so `seq` order is creation-safe. */
 function putSavedWidgets(d: NotebookDoc, records: WidgetStateRecords, blobs?: BlobStore): void {
-  for (const id of referenceOrder(records)) {
-    const record = records[id]!;
-    const state: JsonObject = { ...record.state };
-    for (const buffer of record.buffers ?? []) {
-      if (!blobs) break;
-      const bytes =
-        buffer.encoding === 'hex' ? new Uint8Array(Buffer.from(buffer.data, 'hex')) : new Uint8Array(Buffer.from(buffer.data, 'base64'));
-      setAtPath(state, buffer.path, blobRef(blobs.put(bytes)) as unknown as Json);
-    }
-    const stateJson: Record<string, string> = {};
-    for (const [key, value] of Object.entries(state)) stateJson[key] = compact(value);
-    putComm(d, id, {
-      targetName: WIDGET_TARGET,
-      modelModule: record.model_module,
-      modelModuleVersion: record.model_module_version,
-      modelName: record.model_name,
-      origin: 'saved',
-      stateJson,
-    });
+  batchCommSeqs(d, () => {
+    for (const id of referenceOrder(records)) putSavedWidget(d, id, records[id]!, blobs);
+  });
+}
+
+function putSavedWidget(d: NotebookDoc, id: string, record: WidgetStateRecords[string], blobs?: BlobStore): void {
+  const state: JsonObject = { ...record.state };
+  for (const buffer of record.buffers ?? []) {
+    if (!blobs) break;
+    const bytes =
+      buffer.encoding === 'hex' ? new Uint8Array(Buffer.from(buffer.data, 'hex')) : new Uint8Array(Buffer.from(buffer.data, 'base64'));
+    setAtPath(state, buffer.path, blobRef(blobs.put(bytes)) as unknown as Json);
   }
+  const stateJson: Record<string, string> = {};
+  for (const [key, value] of Object.entries(state)) stateJson[key] = compact(value);
+  putComm(d, id, {
+    targetName: WIDGET_TARGET,
+    modelModule: record.model_module,
+    modelModuleVersion: record.model_module_version,
+    modelName: record.model_name,
+    origin: 'saved',
+    stateJson,
+  });
 }
 
 function isObject(v: Json | undefined): v is JsonObject {

@@ -9,6 +9,7 @@ import type { JupyterMessage, KernelStatus } from '../../src-shared/jupyter/mess
 import type { ExecuteResult, OutputJson } from '../../src-shared/protocol/messages';
 import {
   appendCellOutput,
+  batchCommSeqs,
   clearCellOutputs,
   commStatePathOf,
   finishCellRun,
@@ -216,7 +217,7 @@ export class Room {
     this.docValue = A.change(this.docValue, (d) => {
       this.currentDraft = d;
       try {
-        fn(d);
+        batchCommSeqs(d, () => fn(d));
       } finally {
         this.currentDraft = null;
       }

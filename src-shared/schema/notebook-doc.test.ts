@@ -1,6 +1,7 @@
 import * as A from '@automerge/automerge';
 import { describe, expect, it } from 'vitest';
 import {
+  batchCommSeqs,
   SCHEMA_VERSION,
   checkSchemaVersion,
   commPathOf,
@@ -172,6 +173,26 @@ describe('comms', () => {
     expect(change!.ops.length).toBeLessThanOrEqual(5);
     expect(Object.keys(getComm(after, 'w')!.state)).toHaveLength(40);
     expect(getCommStateText(after, 'w', 'trait_7')).toBe(stateJson.trait_7);
+  });
+
+  it('a batch of comm opens writes the seq counter once, and seqs keep increasing across batches', () => {
+    const before = A.change(newDoc(), (d) => {
+      putComm(d, 'first', slider(0));
+    });
+    const after = A.change(before, (d) => {
+      batchCommSeqs(d, () => {
+        for (let i = 1; i <= 100; i++) putComm(d, `w${i}`, slider(i));
+      });
+    });
+    const [change] = A.getChanges(before, after).map((c) => A.decodeChange(c));
+    // Per comm: its map, `opened`, `origin` and the `state` map; the counter once for all.
+    expect(change!.ops.length).toBe(4 * 100 + 1);
+    const next = A.change(after, (d) => {
+      putComm(d, 'last', slider(0));
+    });
+    const seqs = getComms(next).map((c) => c.seq);
+    expect(seqs).toEqual(Array.from({ length: 102 }, (_, i) => i + 1));
+    expect(getComms(next).at(-1)!.id).toBe('last');
   });
 
   it('a trait written after opening wins over the opened value, and survives save/load', () => {

@@ -563,19 +563,42 @@ export interface NewComm {
   stateJson: Record<string, string>;
 }
 
+/** Seqs handed out inside `batchCommSeqs`, keyed by the change's draft. */
+const seqBatches = new WeakMap<NotebookDoc, { last: number }>();
+
+/**
+ * Runs `fn` (mutators on the draft `d`) with `commSeq` written once at the end instead of
+ * once per `putComm`. Every put of the same key is an op of its own in Automerge: a burst of
+ * 3000 comm_opens in one change paid 3000 overwrites of `commSeq`, which cost more than the
+ * comms themselves (bench scenario 3; micro-measured: a 100-comm change 23 → 14 ms).
+ */
+export function batchCommSeqs<T>(d: NotebookDoc, fn: () => T): T {
+  if (seqBatches.has(d)) return fn();
+  const first = d.commSeq ?? 0;
+  const batch = { last: first };
+  seqBatches.set(d, batch);
+  try {
+    return fn();
+  } finally {
+    seqBatches.delete(d);
+    if (batch.last !== first) d.commSeq = batch.last;
+  }
+}
+
 /** Creates (or replaces) a comm with the next `seq`. */
 export function putComm(d: NotebookDoc, id: string, comm: NewComm): number {
-  d.commSeq = (d.commSeq ?? 0) + 1;
+  const batch = seqBatches.get(d);
+  const seq = batch ? ++batch.last : (d.commSeq = (d.commSeq ?? 0) + 1);
   const opened: OpenedComm = {
     targetName: comm.targetName,
     modelModule: comm.modelModule,
     modelModuleVersion: comm.modelModuleVersion,
     modelName: comm.modelName,
-    seq: d.commSeq,
+    seq,
     state: comm.stateJson,
   };
   d.comms[id] = { opened: imm(JSON.stringify(opened)), origin: imm(comm.origin), state: {} };
-  return d.commSeq;
+  return seq;
 }
 
 /** Sets traits (JSON text each); only keys whose text differs are written. Returns the keys written. */
