@@ -5,6 +5,11 @@ import { register } from 'tsx/esm/api';
 
 register();
 const [command] = process.argv.slice(2);
+if (command === 'daemon' || command === 'serve') {
+  // The long-lived processes that hold Automerge replicas; before anything imports Automerge.
+  const { tierUpWasmEarly } = await import('../src-shared/node/wasm-tiering.ts');
+  tierUpWasmEarly();
+}
 let code;
 if (command === 'daemon') {
   const { main } = await import('../src-daemon/main.ts');

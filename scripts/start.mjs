@@ -11,6 +11,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { register } from 'tsx/esm/api';
+
+register();
+// Electron's main process holds Automerge replicas too; V8 flags reach it only on its command line.
+const { WASM_TIERING_FLAG } = await import('../src-shared/node/wasm-tiering.ts');
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN_ENTRY = path.join(ROOT, 'out', 'main', 'index.js');
@@ -40,7 +45,7 @@ function runElectron(bin) {
   const env = { ...process.env };
   delete env.ELECTRON_RUN_AS_NODE;
   // Chromium refuses to run as root without --no-sandbox; the windows' own sandbox stays on.
-  const electronArgs = [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), MAIN_ENTRY, path.resolve(notebook)];
+  const electronArgs = [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), `--js-flags=${WASM_TIERING_FLAG}`, MAIN_ENTRY, path.resolve(notebook)];
   const child = spawn(bin, electronArgs, { stdio: 'inherit', env, cwd: ROOT });
   const forward = (signal) => () => child.kill(signal);
   process.on('SIGINT', forward('SIGINT'));
