@@ -28,6 +28,7 @@ import {
   type WidgetStateRecords,
 } from '../../src-shared/ipynb/widget-state';
 import {
+  batchCommSeqs,
   blobRef,
   getCommIds,
   getCommModel,
@@ -36,7 +37,6 @@ import {
   hasComm,
   initNotebookDoc,
   isBlobRef,
-  batchCommSeqs,
   putComm,
   text,
   type NewCell,
