@@ -8,6 +8,7 @@ import * as controls from '@jupyter-widgets/controls';
 import { OutputModel } from '@jupyter-widgets/output';
 import { QuireOutputView } from './output-view';
 import { ANYWIDGET_MODULE, ANYWIDGET_VERSION, AnyModel, AnyView } from './anywidget';
+import { QuireDirectionalLinkModel, QuireLinkModel } from './link-models';
 import { QuirePlayModel, QuirePlayView } from './play-model';
 import { SafeHTMLMathView, SafeHTMLView } from './safe-html-views';
 import { QUIRE_WIDGETS_MODULE, UnavailableWidgetView } from './placeholder';
@@ -25,8 +26,17 @@ const BUNDLED: Record<string, BundledModule> = {
   '@jupyter-widgets/controls': {
     version: controls.JUPYTER_CONTROLS_VERSION,
     note: 'ipywidgets 8',
-    // HTML values are sanitized (see safe-html-views.ts); Play has one driver per notebook (play-model.ts).
-    exports: { ...controls, HTMLView: SafeHTMLView, HTMLMathView: SafeHTMLMathView, PlayModel: QuirePlayModel, PlayView: QuirePlayView },
+    // HTML values are sanitized (see safe-html-views.ts); Play and jslink/jsdlink have one
+    // driver per notebook (play-model.ts, link-models.ts).
+    exports: {
+      ...controls,
+      HTMLView: SafeHTMLView,
+      HTMLMathView: SafeHTMLMathView,
+      PlayModel: QuirePlayModel,
+      PlayView: QuirePlayView,
+      LinkModel: QuireLinkModel,
+      DirectionalLinkModel: QuireDirectionalLinkModel,
+    },
   },
   '@jupyter-widgets/output': {
     version: '1.0.0',

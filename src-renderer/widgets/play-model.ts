@@ -11,16 +11,7 @@
  */
 import { PlayModel, PlayView } from '@jupyter-widgets/controls';
 import type { Unsubscribe } from '../../src-shared/ipc/contract';
-
-export interface DriverSource {
-  readonly isDriver: boolean;
-  onDriverChange(listener: () => void): Unsubscribe;
-}
-
-function driverSource(manager: unknown): DriverSource | undefined {
-  const m = manager as Partial<DriverSource> | undefined;
-  return m && typeof m.onDriverChange === 'function' ? (m as DriverSource) : undefined;
-}
+import { driverSource, isDriving } from './driver-source';
 
 /** PlayModel keeps its timer id private; we need to know whether a loop is scheduled. */
 interface Timer {
@@ -45,7 +36,7 @@ export class QuirePlayModel extends PlayModel {
   }
 
   private get driving(): boolean {
-    return driverSource(this.widget_manager)?.isDriver ?? true;
+    return isDriving(this.widget_manager);
   }
 
   /** Starts the loop in the driver when playing; stops any loop everywhere else. */
