@@ -6,8 +6,8 @@
  * IPC contract) runs the loop; the others follow `value` through the doc. The driver runs
  * it whether or not it shows a view, and a new driver picks up a Play that is playing.
  *
- * Known limit: the driver is chosen per main process; two host processes (or an Electron
- * app and a browser host) on one notebook each have one.
+ * The daemon elects one driver among all hosts on the notebook, so two host processes (or an
+ * Electron app and a browser host) still run one loop between them.
  */
 import { PlayModel, PlayView } from '@jupyter-widgets/controls';
 import type { Unsubscribe } from '../../src-shared/ipc/contract';
