@@ -15,10 +15,10 @@ import { driverSource, isDriving } from './driver-source';
 
 type InitArgs = Parameters<DirectionalLinkModel['initialize']>;
 
-/** On becoming the driver, copy source → target once; stop listening when the link goes. */
+/** On becoming the driver, copy source → target once (updateValue is a no-op elsewhere); stop listening when the link goes. */
 function followDriver(link: DirectionalLinkModel): void {
   const off = driverSource(link.widget_manager)?.onDriverChange(() => {
-    if (isDriving(link.widget_manager) && link.sourceModel) link.updateValue(link.sourceModel, link.sourceAttr, link.targetModel, link.targetAttr);
+    if (link.sourceModel) link.updateValue(link.sourceModel, link.sourceAttr, link.targetModel, link.targetAttr);
   });
   link.once('destroy', () => off?.());
 }

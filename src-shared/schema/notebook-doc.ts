@@ -563,8 +563,8 @@ export interface NewComm {
   stateJson: Record<string, string>;
 }
 
-/** Seqs handed out inside `batchCommSeqs`, keyed by the change's draft. */
-const seqBatches = new WeakMap<NotebookDoc, { last: number }>();
+/** Seqs handed out inside `batchCommSeqs`, keyed by the change's draft; null until a comm opens. */
+const seqBatches = new WeakMap<NotebookDoc, { last: number | null }>();
 
 /**
  * Runs `fn` (mutators on the draft `d`) with `commSeq` written once at the end instead of
@@ -574,21 +574,21 @@ const seqBatches = new WeakMap<NotebookDoc, { last: number }>();
  */
 export function batchCommSeqs<T>(d: NotebookDoc, fn: () => T): T {
   if (seqBatches.has(d)) return fn();
-  const first = d.commSeq ?? 0;
-  const batch = { last: first };
+  // The counter is read only once a comm opens: most batches (a widget update) open none.
+  const batch: { last: number | null } = { last: null };
   seqBatches.set(d, batch);
   try {
     return fn();
   } finally {
     seqBatches.delete(d);
-    if (batch.last !== first) d.commSeq = batch.last;
+    if (batch.last !== null) d.commSeq = batch.last;
   }
 }
 
 /** Creates (or replaces) a comm with the next `seq`. */
 export function putComm(d: NotebookDoc, id: string, comm: NewComm): number {
   const batch = seqBatches.get(d);
-  const seq = batch ? ++batch.last : (d.commSeq = (d.commSeq ?? 0) + 1);
+  const seq = batch ? (batch.last = (batch.last ?? d.commSeq ?? 0) + 1) : (d.commSeq = (d.commSeq ?? 0) + 1);
   const opened: OpenedComm = {
     targetName: comm.targetName,
     modelModule: comm.modelModule,
